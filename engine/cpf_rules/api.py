@@ -1,0 +1,102 @@
+"""The public Python API: load the rules once, evaluate many facts documents.
+
+>>> rules = load_rules()                                   # doctest: +SKIP
+>>> result = evaluate(rules, "examples/employee_full_time.yaml", ["balance(2024)"])  # doctest: +SKIP
+>>> result.value("balance(2024)")                          # doctest: +SKIP
+Decimal('3940.00')
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import CpfError, Diagnostic, Severity
+from .evaluate import Evaluation, EvaluationError
+from .facts import Facts
+from .loader import check_rules, load_rules
+from .model import RuleSet
+from .questions import parse_question
+from .trace import Answer, Result
+from .version import __version__
+
+__all__ = ["check_rules", "evaluate", "load_rules", "read_facts"]
+
+
+def read_facts(rules: RuleSet, facts: Facts | Mapping[str, Any] | str | Path) -> Facts:
+    """Validate facts given as a path (JSON/YAML), a parsed mapping or :class:`Facts`."""
+    if isinstance(facts, Facts):
+        return facts
+    reader = rules.facts_reader
+    if isinstance(facts, (str, Path)):
+        return reader.read_file(Path(facts))  # type: ignore[no-any-return]
+    return reader.read_document(dict(facts))  # type: ignore[no-any-return]
+
+
+def evaluate(
+    rules: RuleSet,
+    facts: Facts | Mapping[str, Any] | str | Path,
+    questions: Iterable[str],
+    as_of: datetime.date | None = None,
+    trace: bool = True,
+) -> Result:
+    """Answer ``questions`` for one holder.
+
+    Facts and questions are checked first (a :class:`CpfError` lists every problem). An
+    evaluation error in one question (a parameter with no value on a date, two
+    exceptions that both apply...) is reported in that question's :class:`Answer` and
+    does not stop the others. ``as_of`` dates citations of rules that have no period
+    (default: today).
+    """
+    typed_facts = read_facts(rules, facts)
+    parsed = []
+    problems: list[Diagnostic] = []
+    for text in questions:
+        try:
+            parsed.append(parse_question(text, rules))
+        except CpfError as error:
+            problems.extend(error.diagnostics)
+    if problems:
+        raise CpfError(problems)
+    if not parsed:
+        raise CpfError([Diagnostic("CPF-Q002", Severity.ERROR, "no question asked", hint="ask e.g. balance(2024)")])
+    day = as_of or datetime.date.today()
+    evaluation = Evaluation(rules, typed_facts, day, with_trace=trace)
+    answers = []
+    for question in parsed:
+        try:
+            value, node = evaluation.question(question.name, question.period)
+            answers.append(Answer(question.text, value, node.type, node))
+        except EvaluationError as error:
+            answers.append(Answer(question.text, None, None, None, error.diagnostic))
+    warnings = [
+        Diagnostic(
+            "CPF-W601" if note.kind == "uncertain" else "CPF-W602",
+            Severity.WARNING,
+            ("uncertain: " if note.kind == "uncertain" else "interpretation: ") + note.text,
+            note.span,
+        )
+        for note in evaluation.flags.values()
+    ]
+    warnings += [
+        Diagnostic(
+            "CPF-W603",
+            Severity.WARNING,
+            f"legal_refs/ has no version of {ref} in force on {on}",
+            span,
+            hint="add the version to legal_refs/ so that the trace can cite its wording",
+        )
+        for (ref, on), span in evaluation.version_gaps.items()
+    ]
+    warnings.sort(key=lambda d: (d.code, str(d.span), d.message))
+    return Result(
+        answers=tuple(answers),
+        warnings=tuple(warnings),
+        fingerprint=rules.fingerprint,
+        engine_version=__version__,
+        facts_digest=typed_facts.digest,
+        as_of=day,
+        sources=rules.sources,
+    )

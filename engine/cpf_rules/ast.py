@@ -1,0 +1,291 @@
+"""Syntax tree of rule files: frozen dataclasses, each with its source span.
+
+Produced by :mod:`cpf_rules.syntax` from Lark's parse tree; consumed by the resolver,
+the checker and the evaluator. Nothing here depends on Lark: later stages never see a
+Lark ``Tree``. Citations and flags live on the node they annotate, so any later error
+or trace line can say "art. L6323-11 — rules/x.cpf:42:7".
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .diagnostics import Span
+
+# ---- annotations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """``cite CT:L6323-11 "al. 2"``: an article of legal_refs/ and an optional locator."""
+
+    span: Span
+    ref: str
+    locator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """``uncertain "..."`` or ``interpretation "..."``: shown as a warning in results."""
+
+    span: Span
+    kind: str  # "uncertain" | "interpretation"
+    text: str
+
+
+# ---- types ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A written type: ``money``, ``money/hours`` (a rate), ``list LedgerEvent``."""
+
+    span: Span
+    kind: str  # "simple" | "rate" | "list"
+    name: str
+    denominator: str | None = None
+
+
+# ---- expressions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number with an optional unit: ``500 EUR``, ``24 h``, ``15 EUR/h``, ``0.5``."""
+
+    span: Span
+    value: Fraction
+    unit: str | None
+    is_integer: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DateLiteral:
+    span: Span
+    value: datetime.date
+
+
+@dataclass(frozen=True, slots=True)
+class TextLiteral:
+    span: Span
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class BoolLiteral:
+    span: Span
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A bare name: a local, an enum case, an input or a rule without period."""
+
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``credit(y - 1)``, ``annual_amount(y.start)``, ``min(a, b)``."""
+
+    span: Span
+    name: str
+    name_span: Span
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAccess:
+    """``y.start``, ``e.amount``, ``Status.employee``."""
+
+    span: Span
+    target: Expr
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    span: Span
+    op: str  # "-" | "not"
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    span: Span
+    op: str  # + - * / == != < <= > >= and or
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Otherwise:
+    """``a otherwise b``: ``b`` when ``a`` is absent from the facts or has no dated value."""
+
+    span: Span
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    span: Span
+    condition: Expr
+    then: Expr
+    orelse: Expr
+    condition_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    span: Span
+    name: str
+    value: Expr
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """``sum(e.amount for e in ledger if e.kind == training_paid)``."""
+
+    span: Span
+    kind: str  # sum | count | any | all
+    body: Expr
+    variable: str
+    source: Expr
+    condition: Expr | None
+
+
+Expr = (
+    Quantity
+    | DateLiteral
+    | TextLiteral
+    | BoolLiteral
+    | Name
+    | Call
+    | FieldAccess
+    | Unary
+    | Binary
+    | Otherwise
+    | If
+    | Let
+    | Aggregate
+)
+
+# ---- declarations --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnumCase:
+    span: Span
+    name: str
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDecl:
+    span: Span
+    name: str
+    label: str | None
+    cases: tuple[EnumCase, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecl:
+    span: Span
+    name: str
+    type: TypeRef
+    default: Expr | None
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDecl:
+    span: Span
+    name: str
+    label: str | None
+    fields: tuple[FieldDecl, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InputDecl:
+    """``input year.worked_hours : hours default 0 h "..."``.
+
+    ``section`` is ``year`` (one entry per calendar year, read as ``worked_hours(y)``),
+    another object of the facts document (``holder``), or None for a top-level list.
+    """
+
+    span: Span
+    section: str | None
+    name: str
+    type: TypeRef
+    optional: bool
+    default: Expr | None
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatedValue:
+    """``from 2019-01-01 = 500 EUR cite CT:R6323-1 "I"``; ``value`` None means ``none``."""
+
+    span: Span
+    start: datetime.date
+    value: Expr | None
+    citations: tuple[Citation, ...]
+    flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterDecl:
+    span: Span
+    name: str
+    type: TypeRef
+    label: str | None
+    values: tuple[DatedValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Formal:
+    span: Span
+    name: str
+    type: TypeRef
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionDecl:
+    span: Span
+    name: str
+    label: str | None
+    citations: tuple[Citation, ...]
+    flags: tuple[Flag, ...]
+    condition: Expr
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDecl:
+    span: Span
+    name: str
+    formals: tuple[Formal, ...]
+    type: TypeRef
+    label: str | None
+    citations: tuple[Citation, ...]
+    flags: tuple[Flag, ...]
+    body: Expr
+    exceptions: tuple[ExceptionDecl, ...]
+    body_text: str
+
+
+Declaration = EnumDecl | RecordDecl | InputDecl | ParameterDecl | RuleDecl
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """One parsed rule file."""
+
+    path: str
+    source: str
+    declarations: tuple[Declaration, ...]

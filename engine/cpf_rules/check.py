@@ -1,0 +1,482 @@
+"""Stage 3, symbol table → checked model: names, types and units of every expression.
+
+Infers a :class:`~cpf_rules.types.Type` for each expression and reports, before any
+evaluation: unknown names (with "did you mean"), wrong arguments, unit errors (money +
+hours), type errors, optional facts used without ``otherwise``, non-constant parameter
+values. It also records the calls between rules for the cycle check (:mod:`cycles`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ast
+from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
+from .resolve import BUILTIN_FUNCTIONS, Symbols
+from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, YEAR, Type, Unit, unit_of_literal
+
+ROUNDING_FUNCTIONS: dict[str, Type] = {
+    "round_up_to_cent": MONEY,
+    "round_half_up_to_cent": MONEY,
+    "round_up_to_hour": HOURS,
+    "round_to_nearest_hour": HOURS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CallEdge:
+    """rule ``caller`` calls rule ``callee`` on the same, an earlier or another period."""
+
+    caller: str
+    callee: str
+    step: str  # "same" | "earlier" | "other" | "none"
+    span: Span
+
+
+@dataclass
+class CheckResult:
+    types: dict[int, Type] = field(default_factory=dict)  # id(expr) -> type
+    edges: list[CallEdge] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, symbols: Symbols, bag: DiagnosticBag) -> None:
+        self.symbols = symbols
+        self.bag = bag
+        self.result = CheckResult()
+        self.current_rule: ast.RuleDecl | None = None
+
+    # ---- helpers -------------------------------------------------------------------
+    def _record(self, expr: ast.Expr, type_: Type) -> Type:
+        self.result.types[id(expr)] = type_
+        return type_
+
+    def _mismatch(self, span: Span, expected: str, found: Type, what: str, code: str = "CPF-E202") -> None:
+        self.bag.error(
+            code,
+            f"{what}: expected {expected}, found {found.display()}",
+            span,
+            expected=expected,
+            found=found.display(),
+        )
+
+    def _require_present(self, expr: ast.Expr, type_: Type, what: str) -> None:
+        if type_.optional:
+            self.bag.error(
+                "CPF-E203",
+                f"{what} may be absent from the facts",
+                expr.span,
+                hint="say what to use when it is absent: `… otherwise VALUE`",
+            )
+
+    def _expect(self, expr: ast.Expr, type_: Type, expected: Type, what: str) -> None:
+        if not _compatible(type_, expected):
+            code = "CPF-E201" if type_.kind == expected.kind == "number" else "CPF-E202"
+            self._mismatch(expr.span, expected.display(), type_, what, code)
+
+    # ---- declarations ----------------------------------------------------------------
+    def check_all(self) -> CheckResult:
+        for record in self.symbols.records.values():
+            for f in record.fields:
+                if f.default is not None:
+                    self._check_constant(f.default, self.symbols.type_of(f.type), f"default of field `{f.name}`")
+        for input_decl in self.symbols.inputs.values():
+            if input_decl.default is not None:
+                self._check_constant(
+                    input_decl.default, self.symbols.type_of(input_decl.type), f"default of input `{input_decl.name}`"
+                )
+        for parameter in self.symbols.parameters.values():
+            declared = self.symbols.type_of(parameter.type)
+            for dated in parameter.values:
+                if dated.value is not None:
+                    self._check_constant(dated.value, declared, f"value of `{parameter.name}` from {dated.start}")
+        for rule in self.symbols.rules.values():
+            self._check_rule(rule)
+        return self.result
+
+    def _check_constant(self, expr: ast.Expr, declared: Type, what: str) -> None:
+        if not _is_constant(expr) or (isinstance(expr, ast.Name) and expr.name not in self.symbols.enum_cases):
+            self.bag.error(
+                "CPF-E205",
+                f"{what} must be a constant (a number with its unit, a date, true/false or an enum case)",
+                expr.span,
+                hint="formulas belong in rules; parameters and defaults hold values",
+            )
+            return
+        found = self.infer(expr, {})
+        self._expect(expr, found, declared, what)
+
+    def _check_rule(self, rule: ast.RuleDecl) -> None:
+        self.current_rule = rule
+        declared = self.symbols.type_of(rule.type)
+        scope = {f.name: self.symbols.type_of(f.type) for f in rule.formals}
+        body = self.infer(rule.body, scope)
+        self._require_present(rule.body, body, f"the result of rule `{rule.name}`")
+        self._expect(rule.body, body, declared, f"rule `{rule.name}` is declared {declared.display()}")
+        for exception in rule.exceptions:
+            condition = self.infer(exception.condition, scope)
+            self._expect(exception.condition, condition, BOOLEAN, f"the condition of exception `{exception.name}`")
+            self._require_present(exception.condition, condition, f"the condition of exception `{exception.name}`")
+            value = self.infer(exception.body, scope)
+            self._require_present(exception.body, value, f"the value of exception `{exception.name}`")
+            self._expect(
+                exception.body, value, declared, f"exception `{exception.name}` of a {declared.display()} rule"
+            )
+        self.current_rule = None
+
+    # ---- expressions -----------------------------------------------------------------
+    def infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
+        return self._record(expr, self._infer(expr, scope))
+
+    def _infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
+        if isinstance(expr, ast.Quantity):
+            unit = unit_of_literal(expr.unit)
+            if expr.unit == "days":
+                return DAYS
+            return Type("number", unit, integer=expr.is_integer and unit.dimensionless)
+        if isinstance(expr, ast.DateLiteral):
+            return DATE
+        if isinstance(expr, ast.TextLiteral):
+            return Type("text")
+        if isinstance(expr, ast.BoolLiteral):
+            return BOOLEAN
+        if isinstance(expr, ast.Name):
+            return self._infer_name(expr, scope)
+        if isinstance(expr, ast.Call):
+            return self._infer_call(expr, scope)
+        if isinstance(expr, ast.FieldAccess):
+            return self._infer_field(expr, scope)
+        if isinstance(expr, ast.Unary):
+            operand = self.infer(expr.operand, scope)
+            if expr.op == "not":
+                self._expect(expr.operand, operand, BOOLEAN, "`not` applies to a condition")
+                return BOOLEAN.as_optional(operand.optional)
+            if operand.kind != "number":
+                self._mismatch(expr.span, "a number", operand, "`-` applies to a number")
+            return operand
+        if isinstance(expr, ast.Binary):
+            return self._infer_binary(expr, scope)
+        if isinstance(expr, ast.Otherwise):
+            left = self.infer(expr.left, scope)
+            right = self.infer(expr.right, scope)
+            if not left.same_shape(right):
+                self._mismatch(expr.right.span, left.required().display(), right, "the value after `otherwise`")
+            return Type(left.kind, left.unit, left.integer and right.integer, left.name, right.optional)
+        if isinstance(expr, ast.If):
+            condition = self.infer(expr.condition, scope)
+            self._expect(expr.condition, condition, BOOLEAN, "the condition of `if`")
+            self._require_present(expr.condition, condition, "the condition of `if`")
+            then = self.infer(expr.then, scope)
+            orelse = self.infer(expr.orelse, scope)
+            if not then.same_shape(orelse):
+                code = "CPF-E201" if then.kind == orelse.kind == "number" else "CPF-E202"
+                self._mismatch(expr.orelse.span, then.display(), orelse, "both branches of `if` must agree", code)
+            return Type(
+                then.kind, then.unit, then.integer and orelse.integer, then.name, then.optional or orelse.optional
+            )
+        if isinstance(expr, ast.Let):
+            value = self.infer(expr.value, scope)
+            return self.infer(expr.body, {**scope, expr.name: value})
+        assert isinstance(expr, ast.Aggregate)
+        return self._infer_aggregate(expr, scope)
+
+    def _infer_name(self, expr: ast.Name, scope: dict[str, Type]) -> Type:
+        name = expr.name
+        symbols = self.symbols
+        if name in scope:
+            return scope[name]
+        if name in symbols.inputs:
+            decl = symbols.inputs[name]
+            declared = symbols.type_of(decl.type)
+            if decl.section == "year":
+                self.bag.error(
+                    "CPF-E108",
+                    f"input `{name}` is given per year: write {name}(y)",
+                    expr.span,
+                    hint="year.* inputs are read for one calendar year",
+                )
+            return declared.as_optional(decl.optional)
+        if name in symbols.rules:
+            rule = symbols.rules[name]
+            if rule.formals:
+                self.bag.error(
+                    "CPF-E108",
+                    f"rule `{name}` needs its period: {name}({rule.formals[0].name})",
+                    expr.span,
+                )
+            self._edge(name, "none", expr.span)
+            return symbols.type_of(rule.type)
+        if name in symbols.parameters:
+            self.bag.error(
+                "CPF-E108",
+                f"parameter `{name}` needs the date of its value: {name}(y.start) or {name}(d)",
+                expr.span,
+                hint="a parameter is a dated series; say on which date to read it",
+            )
+            return symbols.type_of(symbols.parameters[name].type)
+        if name in symbols.enum_cases:
+            owners = symbols.enum_cases[name]
+            if len(owners) > 1:
+                self.bag.error(
+                    "CPF-E106",
+                    f"`{name}` is a case of several enums ({', '.join(owners)})",
+                    expr.span,
+                    hint=f"write {owners[0]}.{name}",
+                )
+            return Type("enum", name=owners[0])
+        if name in symbols.enums:
+            self.bag.error("CPF-E106", f"`{name}` is an enum; name one of its cases: {name}.CASE", expr.span)
+            return Type("enum", name=name)
+        suggestions = suggest(name, [*scope, *symbols.value_names()])
+        self.bag.error(
+            "CPF-E101",
+            f"unknown name `{name}`",
+            expr.span,
+            hint=did_you_mean(suggestions) or "declare it as an input, a parameter or a rule",
+            suggestions=suggestions,
+        )
+        return Type("number")
+
+    def _edge(self, callee: str, step: str, span: Span) -> None:
+        if self.current_rule is not None:
+            self.result.edges.append(CallEdge(self.current_rule.name, callee, step, span))
+
+    def _period_step(self, arg: ast.Expr) -> str:
+        rule = self.current_rule
+        if rule is None or not rule.formals:
+            return "other"
+        formal = rule.formals[0].name
+        if isinstance(arg, ast.Name) and arg.name == formal:
+            return "same"
+        if (
+            isinstance(arg, ast.Binary)
+            and arg.op == "-"
+            and isinstance(arg.left, ast.Name)
+            and arg.left.name == formal
+            and isinstance(arg.right, ast.Quantity)
+            and arg.right.value > 0
+        ):
+            return "earlier"
+        return "other"
+
+    def _arity(self, expr: ast.Call, count: int, shape: str) -> bool:
+        if len(expr.args) != count:
+            self.bag.error(
+                "CPF-E105",
+                f"`{expr.name}` takes {count} argument{'s' if count != 1 else ''}, not {len(expr.args)}",
+                expr.span,
+                hint=f"write {shape}",
+            )
+            for arg in expr.args:
+                self.infer(arg, {})
+            return False
+        return True
+
+    def _infer_call(self, expr: ast.Call, scope: dict[str, Type]) -> Type:
+        name = expr.name
+        symbols = self.symbols
+        if name in ("min", "max"):
+            if len(expr.args) < 2:
+                self.bag.error("CPF-E105", f"`{name}` takes at least 2 arguments", expr.span)
+            types = [self.infer(a, scope) for a in expr.args]
+            if not types:
+                return Type("number")
+            first = types[0]
+            for operand, type_ in zip(expr.args[1:], types[1:], strict=False):
+                if not type_.same_shape(first) or first.kind not in ("number", "date", "year"):
+                    code = "CPF-E201" if type_.kind == first.kind == "number" else "CPF-E202"
+                    self._mismatch(operand.span, first.display(), type_, f"all arguments of `{name}` must agree", code)
+            return Type(
+                first.kind, first.unit, all(t.integer for t in types), first.name, any(t.optional for t in types)
+            )
+        if name in ROUNDING_FUNCTIONS:
+            expected = ROUNDING_FUNCTIONS[name]
+            if not self._arity(expr, 1, f"{name}(VALUE)"):
+                return expected
+            found = self.infer(expr.args[0], scope)
+            self._expect(expr.args[0], found, expected, f"`{name}` rounds {expected.display()}")
+            return expected.as_optional(found.optional)
+        if name in symbols.rules:
+            rule = symbols.rules[name]
+            if not rule.formals:
+                self.bag.error(
+                    "CPF-E105", f"rule `{name}` has no period: write `{name}` without parentheses", expr.span
+                )
+                return symbols.type_of(rule.type)
+            formal = symbols.type_of(rule.formals[0].type)
+            if self._arity(expr, 1, f"{name}({rule.formals[0].name})"):
+                arg = self.infer(expr.args[0], scope)
+                self._expect(expr.args[0], arg, formal, f"the period of `{name}`")
+                self._require_present(expr.args[0], arg, f"the period of `{name}`")
+                self._edge(name, self._period_step(expr.args[0]), expr.span)
+            return symbols.type_of(rule.type)
+        if name in symbols.inputs:
+            decl = symbols.inputs[name]
+            declared = symbols.type_of(decl.type).as_optional(decl.optional)
+            if decl.section != "year":
+                self.bag.error("CPF-E105", f"input `{name}` is not given per year: write `{name}`", expr.span)
+                return declared
+            if self._arity(expr, 1, f"{name}(y)"):
+                arg = self.infer(expr.args[0], scope)
+                self._expect(expr.args[0], arg, YEAR, f"the year of input `{name}`")
+                return declared.as_optional(declared.optional or arg.optional)
+            return declared
+        if name in symbols.parameters:
+            declared = symbols.type_of(symbols.parameters[name].type)
+            if self._arity(expr, 1, f"{name}(y.start)"):
+                arg = self.infer(expr.args[0], scope)
+                self._expect(expr.args[0], arg, DATE, f"the date of parameter `{name}`")
+                return declared.as_optional(arg.optional)
+            return declared
+        for argument in expr.args:
+            self.infer(argument, scope)
+        callables = [*symbols.rules, *symbols.parameters, *symbols.inputs, *BUILTIN_FUNCTIONS]
+        suggestions = suggest(name, callables)
+        self.bag.error(
+            "CPF-E101",
+            f"unknown function, rule or parameter `{name}`",
+            expr.name_span,
+            hint=did_you_mean(suggestions),
+            suggestions=suggestions,
+        )
+        return Type("number")
+
+    def _infer_field(self, expr: ast.FieldAccess, scope: dict[str, Type]) -> Type:
+        target = expr.target
+        if isinstance(target, ast.Name) and target.name in self.symbols.enums and target.name not in scope:
+            enum = self.symbols.enums[target.name]
+            cases = [c.name for c in enum.cases]
+            if expr.name not in cases:
+                suggestions = suggest(expr.name, cases)
+                self.bag.error(
+                    "CPF-E106",
+                    f"enum `{enum.name}` has no case `{expr.name}`",
+                    expr.span,
+                    hint=did_you_mean(suggestions) or "its cases are " + ", ".join(cases),
+                    suggestions=suggestions,
+                )
+            return self._record(target, Type("enum", name=enum.name))
+        base = self.infer(target, scope)
+        fields: dict[str, Type]
+        if base.kind == "year":
+            fields = {"start": DATE, "end": DATE}
+        elif base.kind == "date":
+            fields = {"year": YEAR}
+        elif base.kind == "record" and base.name in self.symbols.records:
+            record = self.symbols.records[base.name]
+            fields = {f.name: self.symbols.type_of(f.type) for f in record.fields}
+        else:
+            self.bag.error("CPF-E104", f"a value of type {base.display()} has no fields", expr.span)
+            return Type("number")
+        if expr.name not in fields:
+            suggestions = suggest(expr.name, fields)
+            self.bag.error(
+                "CPF-E104",
+                f"{base.required().display()} has no field `{expr.name}`",
+                expr.span,
+                hint=did_you_mean(suggestions) or "its fields are " + ", ".join(fields),
+                suggestions=suggestions,
+            )
+            return Type("number")
+        return fields[expr.name].as_optional(base.optional or fields[expr.name].optional)
+
+    def _infer_binary(self, expr: ast.Binary, scope: dict[str, Type]) -> Type:
+        left = self.infer(expr.left, scope)
+        right = self.infer(expr.right, scope)
+        optional = left.optional or right.optional
+        op = expr.op
+        if op in ("and", "or"):
+            self._expect(expr.left, left, BOOLEAN, f"`{op}` joins conditions")
+            self._expect(expr.right, right, BOOLEAN, f"`{op}` joins conditions")
+            return BOOLEAN.as_optional(optional)
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            ordered = op not in ("==", "!=")
+            if not left.same_shape(right):
+                code = "CPF-E201" if left.kind == right.kind == "number" else "CPF-E202"
+                self._mismatch(expr.right.span, left.required().display(), right, f"cannot compare with `{op}`", code)
+            elif ordered and left.kind not in ("number", "date", "year"):
+                self.bag.error("CPF-E202", f"`{op}` orders numbers, dates and years, not {left.display()}", expr.span)
+            return BOOLEAN.as_optional(optional)
+        if op in ("+", "-"):
+            if left.kind == "number" and right.kind == "number":
+                if left.unit != right.unit:
+                    self.bag.error(
+                        "CPF-E201",
+                        f"cannot {'add' if op == '+' else 'subtract'} {right.display()} "
+                        f"{'to' if op == '+' else 'from'} {left.display()}",
+                        expr.span,
+                        hint="convert first, e.g. hours * conversion_rate(d) gives money",
+                        expected=left.required().display(),
+                        found=right.required().display(),
+                    )
+                return Type("number", left.unit, left.integer and right.integer, optional=optional)
+            if left.kind == "date" and right.kind == "number" and right.unit == DAYS.unit:
+                return DATE.as_optional(optional)
+            if left.kind == "year" and right.kind == "number" and right.integer and right.unit.dimensionless:
+                return YEAR.as_optional(optional)
+            if op == "-" and left.kind == right.kind == "date":
+                return DAYS.as_optional(optional)
+            if op == "-" and left.kind == right.kind == "year":
+                return INTEGER.as_optional(optional)
+            self.bag.error(
+                "CPF-E202",
+                f"cannot use `{op}` between {left.display()} and {right.display()}",
+                expr.span,
+                hint="numbers of one unit, a date ± days, or a year ± an integer",
+            )
+            return left
+        # * and /
+        if left.kind != "number" or right.kind != "number":
+            bad = expr.left if left.kind != "number" else expr.right
+            self._mismatch(bad.span, "a number", left if left.kind != "number" else right, f"`{op}` multiplies numbers")
+            return Type("number")
+        result = left * right if op == "*" else left / right
+        return result.as_optional(optional)
+
+    def _infer_aggregate(self, expr: ast.Aggregate, scope: dict[str, Type]) -> Type:
+        source = self.infer(expr.source, scope)
+        if source.kind != "list" or source.name is None:
+            self._mismatch(expr.source.span, "a list", source, f"`{expr.kind}` runs over a list")
+            element = Type("number")
+        else:
+            element = Type("record", name=source.name)
+        inner = {**scope, expr.variable: element}
+        if expr.condition is not None:
+            condition = self.infer(expr.condition, inner)
+            self._expect(expr.condition, condition, BOOLEAN, f"the filter of `{expr.kind}`")
+            self._require_present(expr.condition, condition, f"the filter of `{expr.kind}`")
+        body = self.infer(expr.body, inner)
+        if expr.kind == "sum":
+            if body.kind != "number":
+                self._mismatch(expr.body.span, "a number", body, "`sum` adds numbers")
+            self._require_present(expr.body, body, "what `sum` adds")
+            return body
+        if expr.kind == "count":
+            return INTEGER
+        self._expect(expr.body, body, BOOLEAN, f"`{expr.kind}` tests a condition")
+        self._require_present(expr.body, body, f"what `{expr.kind}` tests")
+        return BOOLEAN
+
+
+def _compatible(found: Type, expected: Type) -> bool:
+    if not found.same_shape(expected):
+        return False
+    return not (expected.kind == "number" and expected.integer and not found.integer)
+
+
+def _is_constant(expr: ast.Expr) -> bool:
+    if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral, ast.Name)):
+        return True
+    if isinstance(expr, ast.FieldAccess):
+        return isinstance(expr.target, ast.Name)
+    if isinstance(expr, ast.Unary) and expr.op == "-":
+        return isinstance(expr.operand, ast.Quantity)
+    return False
+
+
+def check(symbols: Symbols, bag: DiagnosticBag) -> CheckResult:
+    """Type-check every rule, parameter value and default; return types and call edges."""
+    return _Checker(symbols, bag).check_all()
+
+
+__all__ = ["ROUNDING_FUNCTIONS", "CallEdge", "CheckResult", "Unit", "check"]

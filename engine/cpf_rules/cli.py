@@ -1,0 +1,147 @@
+"""The ``cpf`` command line: ``evaluate``, ``check``, ``schema``.
+
+A surface: it only parses arguments, calls the public API and prints renderings.
+Exit status: 0 success, 1 the input is wrong (rules, facts, question: diagnostics are
+printed), 2 the command line itself is wrong. No traceback is shown for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .diagnostics import CpfError, Diagnostic, render_all_text
+from .version import __version__
+
+
+def _color(stream: object, choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cpf",
+        description="Rules-as-code for the Compte personnel de formation: check rule files, evaluate a holder.",
+    )
+    parser.add_argument("--version", action="version", version=f"cpf-rules {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    evaluate = commands.add_parser("evaluate", help="answer questions for one holder, with the trace")
+    evaluate.add_argument("facts", type=Path, help="facts document (YAML or JSON), one holder")
+    evaluate.add_argument(
+        "-q",
+        "--question",
+        action="append",
+        required=True,
+        help="rule and period, e.g. 'balance(2024)', 'credit(2019)', 'converted_amount(2019-01-01)'; repeatable",
+    )
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--no-trace", action="store_true", help="print the values only")
+    evaluate.add_argument("--as-of", type=_date, help="date for citing rules without a period (default: today)")
+    evaluate.add_argument("--rules", type=Path, help="rules directory (default: the bundled rules/)")
+    evaluate.add_argument("--legal-refs", type=Path, help="legal_refs directory (default: beside the rules)")
+    evaluate.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    check = commands.add_parser("check", help="run every static check on a rules directory")
+    check.add_argument("rules_dir", type=Path, nargs="?", help="rules directory (default: the bundled rules/)")
+    check.add_argument("--legal-refs", type=Path, help="legal_refs directory (default: beside the rules)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a facts document")
+    schema.add_argument("--rules", type=Path, help="rules directory (default: the bundled rules/)")
+    schema.add_argument("--legal-refs", type=Path)
+    return parser
+
+
+def _print_diagnostics(diagnostics: Sequence[Diagnostic], sources: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        from .render.json import diagnostics_to_json, dumps
+
+        sys.stdout.write(dumps(diagnostics_to_json(diagnostics)))
+    else:
+        sys.stderr.write(render_all_text(diagnostics, sources) + "\n")
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .loader import check_rules
+
+    report = check_rules(args.rules_dir, args.legal_refs)
+    if args.format == "json":
+        _print_diagnostics(report.diagnostics, report.sources, True)
+    elif report.diagnostics:
+        _print_diagnostics(report.diagnostics, report.sources, False)
+    if report.ok and args.format == "text":
+        assert report.ruleset is not None
+        model = report.ruleset
+        print(
+            f"ok: {len(report.sources)} rule files, {len(model.rules)} rules, {len(model.parameters)} parameters, "
+            f"{len(model.inputs)} inputs, {len(model.registry.articles)} legal references ({model.fingerprint[:19]}…)"
+        )
+    return 0 if report.ok else 1
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from .api import evaluate
+    from .loader import load_rules
+
+    rules = load_rules(args.rules, args.legal_refs)
+    as_of = args.as_of or datetime.date.today()
+    result = evaluate(rules, args.facts, args.question, as_of=as_of, trace=not args.no_trace)
+    if args.format == "json":
+        from .render.json import dumps, result_to_json
+
+        replay = ["cpf", "evaluate", str(args.facts), *[f"--question={q}" for q in args.question]]
+        replay += ["--format=json", f"--as-of={as_of.isoformat()}"]
+        if args.rules:
+            replay.append(f"--rules={args.rules}")
+        sys.stdout.write(dumps(result_to_json(result, with_trace=not args.no_trace, command=shlex.join(replay))))
+    else:
+        from .render.text import render_result
+
+        sys.stdout.write(render_result(result, color=_color(sys.stdout, args.color), with_trace=not args.no_trace))
+    return 0 if result.ok else 1
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from .loader import load_rules
+    from .render.json import dumps
+
+    sys.stdout.write(dumps(load_rules(args.rules, args.legal_refs).facts_schema()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    as_json = getattr(args, "format", "text") == "json"
+    try:
+        if args.command == "check":
+            return _run_check(args)
+        if args.command == "evaluate":
+            return _run_evaluate(args)
+        return _run_schema(args)
+    except CpfError as error:
+        _print_diagnostics(error.diagnostics, error.sources, as_json)
+        return 1
+    except BrokenPipeError:  # e.g. `cpf evaluate … | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,562 @@
+"""Stage 5, checked model + facts + question → value and trace.
+
+A top-down interpreter over the checked syntax tree (Lark ``Interpreter`` style, not a
+bottom-up transformer): an ``if`` evaluates only the arm it takes and records which;
+exceptions follow Catala's default logic (every exception's condition is evaluated;
+none → the default, one → that exception, two or more → a reported conflict). Rule
+results are memoised per (rule, period); recursion is bounded by a depth and a step
+budget, so a rule that recurses on ``y + 1`` stops with a clear error.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from . import ast
+from .diagnostics import Diagnostic, Severity, Span
+from .facts import Facts
+from .model import RuleSet
+from .trace import CitedVersion, Decision, FlagNote, TraceNode
+from .types import BOOLEAN, INTEGER, Type
+from .values import ROUNDINGS
+
+MAX_DEPTH = 600
+"""Deepest chain of rule calls (a balance over 40 years needs about 3 per year)."""
+
+MAX_STEPS = 2_000_000
+"""Expressions evaluated for one question before the evaluation is stopped."""
+
+
+class _Missing:
+    """The value of an optional fact that is absent; ``otherwise`` replaces it."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+class EvaluationError(Exception):
+    """Evaluation cannot go on; carries a located diagnostic (codes CPF-R…)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.message)
+
+
+class _Undefined(EvaluationError):
+    """A parameter has no value on a date; ``otherwise`` in the same rule may catch it."""
+
+    def __init__(self, diagnostic: Diagnostic, depth: int) -> None:
+        super().__init__(diagnostic)
+        self.depth = depth
+
+
+def _error(code: str, message: str, span: Span | None, hint: str | None = None) -> EvaluationError:
+    return EvaluationError(Diagnostic(code, Severity.ERROR, message, span, hint=hint))
+
+
+@dataclass
+class _Frame:
+    """Trace material collected while evaluating one rule, exception or let."""
+
+    children: list[TraceNode] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def _within_history(versions: tuple[Any, ...], on: datetime.date) -> bool:
+    last_end = versions[-1].in_force_to
+    return bool(versions[0].in_force_from <= on and (last_end is None or on <= last_end))
+
+
+def period_text(period: Any) -> str | None:
+    if period is None:
+        return None
+    if isinstance(period, datetime.date):
+        return period.isoformat()
+    return str(period)
+
+
+def period_date(period: Any, as_of: datetime.date) -> datetime.date:
+    """The date on which a rule's citations are read: 1 January of a year, the date itself."""
+    if period is None:
+        return as_of
+    if isinstance(period, datetime.date):
+        return period
+    return datetime.date(int(period), 1, 1)
+
+
+class Evaluation:
+    """One holder's evaluation: memo, trace frames, budget. Not shared across threads."""
+
+    def __init__(self, model: RuleSet, facts: Facts, as_of: datetime.date, with_trace: bool = True) -> None:
+        self.model = model
+        self.facts = facts
+        self.as_of = as_of
+        self.with_trace = with_trace
+        self.memo: dict[tuple[str, Any], tuple[Any, TraceNode]] = {}
+        self.active: list[tuple[str, Any]] = []
+        self.frames: list[_Frame] = [_Frame()]
+        self.steps = 0
+        self.flags: dict[tuple[str, str, Span], FlagNote] = {}
+        self.version_gaps: dict[tuple[str, datetime.date], Span] = {}
+        self.types = model.types
+        self.symbols = model.symbols
+        self._dispatch: dict[type, Callable[[Any, dict[str, Any]], Any]] = {
+            ast.Quantity: lambda e, env: e.value,
+            ast.DateLiteral: lambda e, env: e.value,
+            ast.TextLiteral: lambda e, env: e.value,
+            ast.BoolLiteral: lambda e, env: e.value,
+            ast.Name: self._name,
+            ast.Call: self._call,
+            ast.FieldAccess: self._field,
+            ast.Unary: self._unary,
+            ast.Binary: self._binary,
+            ast.Otherwise: self._otherwise,
+            ast.If: self._if,
+            ast.Let: self._let,
+            ast.Aggregate: self._aggregate,
+        }
+
+    # ---- entry points ------------------------------------------------------------------
+    def question(self, name: str, period: Any) -> tuple[Any, TraceNode]:
+        """Evaluate a rule or a parameter for a period; return the value and its trace."""
+        self.steps = 0
+        self.frames = [_Frame()]
+        if sys.getrecursionlimit() < 20 * MAX_DEPTH:
+            sys.setrecursionlimit(20 * MAX_DEPTH)
+        if name in self.symbols.rules:
+            value = self.call_rule(self.symbols.rules[name], period, self.symbols.rules[name].span)
+        else:
+            value = self._parameter(self.symbols.parameters[name], period, self.symbols.parameters[name].span)
+        return value, self.frames[0].children[-1]
+
+    # ---- trace helpers -----------------------------------------------------------------
+    def _emit(self, node: TraceNode) -> None:
+        self.frames[-1].children.append(node)
+
+    def _cite(self, citations: tuple[ast.Citation, ...], on: datetime.date) -> tuple[CitedVersion, ...]:
+        cited = []
+        for citation in citations:
+            article = self.model.registry.get(citation.ref)
+            version = article.version_on(on) if article else None
+            if version is None and article is not None and _within_history(article.versions, on):
+                # A hole between two versions: legal_refs/ lacks the wording that applied.
+                # Before the first version or after a repeal, a rule that spans several
+                # regimes simply cites another text for that date.
+                self.version_gaps.setdefault((citation.ref, on), citation.span)
+            cited.append(
+                CitedVersion(
+                    citation.ref,
+                    citation.locator,
+                    article.title if article else None,
+                    article.source if article else None,
+                    on,
+                    version,
+                )
+            )
+        return tuple(cited)
+
+    def _flags(self, flags: tuple[ast.Flag, ...]) -> tuple[FlagNote, ...]:
+        notes = tuple(FlagNote(f.kind, f.text, f.span) for f in flags)
+        for note in notes:
+            self.flags.setdefault((note.kind, note.text, note.span), note)
+        return notes
+
+    def _tick(self, span: Span) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _error(
+                "CPF-R007",
+                f"evaluation stopped after {MAX_STEPS:,} steps",
+                span,
+                hint="a rule probably recurses without reaching its base case",
+            )
+
+    # ---- rules -------------------------------------------------------------------------
+    def call_rule(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> Any:
+        key = (rule.name, period)
+        cached = self.memo.get(key)
+        if cached is not None:
+            self._emit(cached[1])
+            return cached[0]
+        if key in self.active:
+            raise _error(
+                "CPF-R004",
+                f"{rule.name}({period_text(period)}) depends on itself",
+                call_span,
+                hint="a rule may use itself only for an earlier period",
+            )
+        if len(self.active) >= MAX_DEPTH:
+            raise _error(
+                "CPF-R003",
+                f"rules nest deeper than {MAX_DEPTH} calls at {rule.name}({period_text(period)})",
+                call_span,
+                hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
+            )
+        self.active.append(key)
+        self.frames.append(_Frame())
+        try:
+            env: dict[str, Any] = {rule.formals[0].name: period} if rule.formals else {}
+            on = period_date(period, self.as_of)
+            value, branch, exception_nodes = self._rule_value(rule, env, on)
+            frame = self.frames[-1]
+        finally:
+            self.frames.pop()
+            self.active.pop()
+        applied = next((e for e in rule.exceptions if branch == f"exception {e.name}"), None)
+        node = TraceNode(
+            kind="rule",
+            name=rule.name,
+            label=rule.label,
+            period=period_text(period),
+            value=value,
+            type=self.symbols.type_of(rule.type),
+            span=rule.span,
+            children=tuple(exception_nodes + frame.children),
+            citations=self._cite(rule.citations, on) if applied is None else (),
+            flags=self._flags(rule.flags),
+            decisions=tuple(frame.decisions),
+            branch=branch,
+        )
+        self.memo[key] = (value, node)
+        self._emit(node)
+        return value
+
+    def _rule_value(
+        self, rule: ast.RuleDecl, env: dict[str, Any], on: datetime.date
+    ) -> tuple[Any, str, list[TraceNode]]:
+        applying: list[tuple[ast.ExceptionDecl, Any]] = []
+        nodes: list[TraceNode] = []
+        for exception in rule.exceptions:
+            self.frames.append(_Frame())
+            try:
+                holds = self.eval(exception.condition, env)
+                value = self.eval(exception.body, env) if holds else None
+                frame = self.frames[-1]
+            finally:
+                self.frames.pop()
+            if holds:
+                applying.append((exception, value))
+            nodes.append(
+                TraceNode(
+                    kind="exception",
+                    name=exception.name,
+                    label=exception.label,
+                    period=period_text(env.get(rule.formals[0].name)) if rule.formals else None,
+                    value=value if holds else False,
+                    type=self.symbols.type_of(rule.type) if holds else BOOLEAN,
+                    span=exception.span,
+                    children=tuple(frame.children),
+                    citations=self._cite(exception.citations, on),
+                    flags=self._flags(exception.flags) if holds else (),
+                    decisions=tuple(frame.decisions),
+                    applies=bool(holds),
+                )
+            )
+        if len(applying) > 1:
+            names = ", ".join(e.name for e, _ in applying)
+            raise _error(
+                "CPF-R002",
+                f"exceptions {names} of rule `{rule.name}` both apply; the law must say which prevails",
+                applying[1][0].span,
+                hint="make their conditions exclusive, or fold one into the other",
+            )
+        if applying:
+            exception, value = applying[0]
+            return value, f"exception {exception.name}", nodes
+        return self.eval(rule.body, env), "default", nodes
+
+    # ---- parameters and inputs ---------------------------------------------------------
+    def _parameter(self, parameter: ast.ParameterDecl, on: datetime.date, span: Span) -> Any:
+        chosen: ast.DatedValue | None = None
+        for dated in parameter.values:
+            if dated.start <= on:
+                chosen = dated
+        if chosen is None or chosen.value is None:
+            if chosen is None:
+                first = parameter.values[0].start
+                message = f"parameter `{parameter.name}` has no value on {on} (its first value is from {first})"
+            else:
+                refs = ", ".join(c.ref for c in chosen.citations)
+                message = f"parameter `{parameter.name}` has no value on {on} (ended on {chosen.start} by {refs})"
+            raise _Undefined(Diagnostic("CPF-R001", Severity.ERROR, message, span), len(self.active))
+        value = self._constant(chosen.value)
+        self._emit(
+            TraceNode(
+                kind="parameter",
+                name=parameter.name,
+                label=parameter.label,
+                period=on.isoformat(),
+                value=value,
+                type=self.symbols.type_of(parameter.type),
+                span=chosen.span,
+                citations=self._cite(chosen.citations, on),
+                flags=self._flags(chosen.flags),
+                detail=chosen.start.isoformat(),
+            )
+        )
+        return value
+
+    def _constant(self, expr: ast.Expr) -> Any:
+        if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral)):
+            return expr.value
+        if isinstance(expr, ast.Name):
+            return expr.name
+        if isinstance(expr, ast.FieldAccess):
+            return expr.name
+        assert isinstance(expr, ast.Unary) and isinstance(expr.operand, ast.Quantity)
+        return -expr.operand.value
+
+    def _input(self, decl: ast.InputDecl, year: int | None, span: Span) -> Any:
+        if decl.section == "year":
+            assert year is not None
+            entry = self.facts.years.get(year)
+            position = self.facts.year_positions.get(year)
+            path = f"$.years[{position}].{decl.name}" if position is not None else None
+            present = entry is not None and decl.name in entry
+            value = entry[decl.name] if present and entry is not None else MISSING
+            period: str | None = str(year)
+        else:
+            section = self.facts.sections.get(decl.section or "", {})
+            path = f"$.{decl.section}.{decl.name}"
+            present = decl.name in section
+            value = section[decl.name] if present else MISSING
+            period = None
+        if present:
+            detail = path
+        elif decl.default is not None:
+            value = self._constant(decl.default)
+            detail = "default"
+        elif decl.optional:
+            detail = "absent"
+        else:
+            where = f"no entry for {year} in $.years" if decl.section == "year" else f"{path} is missing"
+            raise _error(
+                "CPF-R005",
+                f"input `{decl.name}` is needed and {where}",
+                span,
+                hint=f"add it to the facts, or give the input a default in {decl.span.file}",
+            )
+        if self.with_trace:
+            self._emit(
+                TraceNode(
+                    kind="input",
+                    name=decl.name,
+                    label=decl.label,
+                    period=period,
+                    value=value,
+                    type=self.symbols.type_of(decl.type).as_optional(decl.optional),
+                    span=decl.span,
+                    detail=detail,
+                )
+            )
+        return value
+
+    # ---- expressions -------------------------------------------------------------------
+    def eval(self, expr: ast.Expr, env: dict[str, Any]) -> Any:
+        self._tick(expr.span)
+        return self._dispatch[type(expr)](expr, env)
+
+    def _name(self, expr: ast.Name, env: dict[str, Any]) -> Any:
+        name = expr.name
+        if name in env:
+            return env[name]
+        symbols = self.symbols
+        if name in symbols.inputs:
+            decl = symbols.inputs[name]
+            if decl.section is None:
+                return self.facts.lists.get(name, ())
+            return self._input(decl, None, expr.span)
+        if name in symbols.rules:
+            return self.call_rule(symbols.rules[name], None, expr.span)
+        return name  # an enum case
+
+    def _call(self, expr: ast.Call, env: dict[str, Any]) -> Any:
+        name = expr.name
+        args = [self.eval(a, env) for a in expr.args]
+        if any(a is MISSING for a in args):
+            return MISSING
+        if name in ROUNDINGS:
+            return ROUNDINGS[name](args[0])
+        if name == "min":
+            return min(args)
+        if name == "max":
+            return max(args)
+        symbols = self.symbols
+        if name in symbols.rules:
+            return self.call_rule(symbols.rules[name], args[0], expr.span)
+        if name in symbols.inputs:
+            return self._input(symbols.inputs[name], args[0], expr.span)
+        return self._parameter(symbols.parameters[name], args[0], expr.span)
+
+    def _field(self, expr: ast.FieldAccess, env: dict[str, Any]) -> Any:
+        target_type = self.types.get(id(expr.target))
+        if target_type is not None and target_type.kind == "enum" and isinstance(expr.target, ast.Name):
+            if expr.target.name not in env and expr.target.name in self.symbols.enums:
+                return expr.name
+        base = self.eval(expr.target, env)
+        if base is MISSING:
+            return MISSING
+        if target_type is None:
+            raise _error("CPF-R900", "internal error: unchecked expression", expr.span)
+        if target_type.kind == "year":
+            return datetime.date(base, 1, 1) if expr.name == "start" else datetime.date(base, 12, 31)
+        if target_type.kind == "date":
+            return base.year
+        if expr.name in base:
+            return base[expr.name]
+        assert target_type.name is not None
+        record = self.symbols.records[target_type.name]
+        field_decl = next(f for f in record.fields if f.name == expr.name)
+        assert field_decl.default is not None
+        return self._constant(field_decl.default)
+
+    def _unary(self, expr: ast.Unary, env: dict[str, Any]) -> Any:
+        value = self.eval(expr.operand, env)
+        if value is MISSING:
+            return MISSING
+        return (not value) if expr.op == "not" else -value
+
+    def _binary(self, expr: ast.Binary, env: dict[str, Any]) -> Any:
+        op = expr.op
+        left = self.eval(expr.left, env)
+        if op == "and" and left is False:
+            return False
+        if op == "or" and left is True:
+            return True
+        right = self.eval(expr.right, env)
+        if left is MISSING or right is MISSING:
+            return MISSING
+        if op in ("and", "or"):
+            return right
+        if op == "==":
+            return left == right
+        if op == "!=":
+            return left != right
+        if op == "<":
+            return left < right
+        if op == "<=":
+            return left <= right
+        if op == ">":
+            return left > right
+        if op == ">=":
+            return left >= right
+        if op == "+":
+            if isinstance(left, datetime.date):
+                return left + datetime.timedelta(days=int(right))
+            if isinstance(left, int):  # a year plus a whole number of years
+                return left + int(right)
+            return left + right
+        if op == "-":
+            if isinstance(left, datetime.date):
+                if isinstance(right, datetime.date):
+                    return Fraction((left - right).days)
+                return left - datetime.timedelta(days=int(right))
+            if isinstance(left, int):  # year - year is a number of years; year - n a year
+                return Fraction(left - right) if isinstance(right, int) else left - int(right)
+            return left - right
+        if op == "*":
+            return left * right
+        if right == 0:
+            raise _error("CPF-R006", "division by zero", expr.span, hint="guard the division with an `if`")
+        return Fraction(left) / Fraction(right)
+
+    def _otherwise(self, expr: ast.Otherwise, env: dict[str, Any]) -> Any:
+        depth = len(self.active)
+        mark = len(self.frames[-1].children)
+        try:
+            value = self.eval(expr.left, env)
+        except _Undefined as undefined:
+            if undefined.depth != depth:
+                raise
+            del self.frames[-1].children[mark:]
+            value = MISSING
+        if value is MISSING:
+            return self.eval(expr.right, env)
+        return value
+
+    def _if(self, expr: ast.If, env: dict[str, Any]) -> Any:
+        condition = self.eval(expr.condition, env)
+        self.frames[-1].decisions.append(Decision(expr.span, expr.condition_text, bool(condition)))
+        return self.eval(expr.then if condition else expr.orelse, env)
+
+    def _let(self, expr: ast.Let, env: dict[str, Any]) -> Any:
+        self.frames.append(_Frame())
+        try:
+            value = self.eval(expr.value, env)
+            frame = self.frames[-1]
+        finally:
+            self.frames.pop()
+        self.frames[-1].decisions.extend(frame.decisions)
+        if self.with_trace:
+            self._emit(
+                TraceNode(
+                    kind="let",
+                    name=expr.name,
+                    label=None,
+                    period=None,
+                    value=value,
+                    type=self.types.get(id(expr.value), Type("number")),
+                    span=expr.span,
+                    children=tuple(frame.children),
+                )
+            )
+        else:
+            self.frames[-1].children.extend(frame.children)
+        return self.eval(expr.body, {**env, expr.name: value})
+
+    def _aggregate(self, expr: ast.Aggregate, env: dict[str, Any]) -> Any:
+        items = self.eval(expr.source, env)
+        if items is MISSING:
+            return MISSING
+        selected = 0
+        total: Any = Fraction(0)
+        self.frames.append(_Frame())
+        try:
+            results: list[Any] = []
+            for item in items:
+                inner = {**env, expr.variable: item}
+                if expr.condition is not None and not self.eval(expr.condition, inner):
+                    continue
+                selected += 1
+                results.append(self.eval(expr.body, inner) if expr.kind != "count" else None)
+            frame = self.frames[-1]
+        finally:
+            self.frames.pop()
+        if expr.kind == "sum":
+            total = sum(results, Fraction(0))
+        elif expr.kind == "count":
+            total = Fraction(selected)
+        elif expr.kind == "any":
+            total = any(results)
+        else:
+            total = all(results)
+        result_type = self.types.get(id(expr), INTEGER)
+        self._emit(
+            TraceNode(
+                kind="aggregate",
+                name=expr.kind,
+                label=None,
+                period=None,
+                value=total,
+                type=result_type,
+                span=expr.span,
+                children=tuple(frame.children),
+                detail=f"{selected}/{len(items)}",
+            )
+        )
+        return total

@@ -1,0 +1,403 @@
+"""Stage 4, facts document → typed facts: the JSON Schema generated from `input`s.
+
+The schema is built from the ``input`` and ``record`` declarations of the checked rules,
+so it cannot drift from them. A facts document (JSON or YAML, one holder) is validated
+with jsonschema; each problem becomes a diagnostic naming the JSON path, what was
+expected and what was found. Valid documents are converted to exact values: numbers to
+:class:`~fractions.Fraction`, dates to :class:`datetime.date`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, cast
+
+import jsonschema
+
+from . import ast
+from .diagnostics import CpfError, Diagnostic, Severity, did_you_mean, suggest
+from .resolve import Symbols
+from .types import Type
+from .yaml_io import YamlError, load_document_text
+
+YEARS_KEY = "years"
+_DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TYPE_WORDS = {
+    "money": "an amount in euros (a number)",
+    "hours": "a number of hours",
+    "days": "a number of days",
+    "decimal": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "date": "a date written YYYY-MM-DD",
+    "year": "a year (a whole number such as 2019)",
+    "text": "a text",
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One holder's validated facts."""
+
+    sections: dict[str, dict[str, Any]]  # "holder" -> {input name: value}
+    years: dict[int, dict[str, Any]]  # 2019 -> {input name: value}
+    year_positions: dict[int, int]  # 2019 -> index in the document's years list
+    lists: dict[str, tuple[dict[str, Any], ...]]
+    digest: str  # sha256 of the canonical document
+
+
+def _describe(type_: Type) -> str:
+    word = type_.display()
+    if type_.kind == "enum":
+        return f"one of the {type_.name} cases"
+    return _TYPE_WORDS.get(word, word)
+
+
+def _value_schema(type_: Type, symbols: Symbols, label: str | None) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if type_.kind == "number":
+        schema = {"type": "integer"} if type_.integer and type_.unit.dimensionless else {"type": "number"}
+        if not type_.unit.dimensionless:
+            schema["minimum"] = 0
+    elif type_.kind == "boolean":
+        schema = {"type": "boolean"}
+    elif type_.kind == "date":
+        schema = {"type": "string", "format": "date", "pattern": _DATE_PATTERN}
+    elif type_.kind == "year":
+        schema = {"type": "integer", "minimum": 1900, "maximum": 2200}
+    elif type_.kind == "text":
+        schema = {"type": "string"}
+    elif type_.kind == "enum":
+        assert type_.name is not None
+        enum = symbols.enums[type_.name]
+        schema = {"enum": [c.name for c in enum.cases]}
+        schema["description"] = "; ".join(f"{c.name}: {c.label}" for c in enum.cases)
+    elif type_.kind == "record":
+        assert type_.name is not None
+        schema = _record_schema(symbols.records[type_.name], symbols)
+    else:
+        assert type_.kind == "list" and type_.name is not None
+        schema = {"type": "array", "items": _record_schema(symbols.records[type_.name], symbols)}
+    unit = type_.display() if type_.kind == "number" else None
+    parts = [p for p in (label, f"({unit})" if unit and unit not in ("integer", "decimal") else None) if p]
+    if parts:
+        schema["title"] = " ".join(parts)
+    schema["x-cpf-type"] = type_.display()
+    return schema
+
+
+def _record_schema(record: ast.RecordDecl, symbols: Symbols) -> dict[str, Any]:
+    properties = {f.name: _value_schema(symbols.type_of(f.type), symbols, f.label) for f in record.fields}
+    required = [f.name for f in record.fields if f.default is None]
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        schema["required"] = required
+    if record.label:
+        schema["description"] = record.label
+    return schema
+
+
+def facts_schema(symbols: Symbols) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a facts document for these rules."""
+    sections: dict[str, dict[str, Any]] = {}
+    required_sections: set[str] = set()
+    properties: dict[str, Any] = {}
+    for decl in sorted(symbols.inputs.values(), key=lambda d: d.name):
+        type_ = symbols.type_of(decl.type)
+        value_schema = _value_schema(type_, symbols, decl.label)
+        if decl.section is None:
+            properties[decl.name] = value_schema
+            continue
+        key = YEARS_KEY if decl.section == "year" else decl.section
+        section = sections.setdefault(key, {"properties": {}, "required": []})
+        section["properties"][decl.name] = value_schema
+        if not decl.optional and decl.default is None:
+            section["required"].append(decl.name)
+            if key != YEARS_KEY:
+                required_sections.add(key)
+    for key, section in sorted(sections.items()):
+        obj: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": section["properties"]}
+        if key == YEARS_KEY:
+            obj["properties"] = {
+                "year": {"type": "integer", "minimum": 1900, "maximum": 2200, "x-cpf-type": "year"},
+                **section["properties"],
+            }
+            obj["required"] = ["year", *section["required"]]
+            properties[key] = {"type": "array", "items": obj, "description": "Une entrée par année civile"}
+        else:
+            if section["required"]:
+                obj["required"] = section["required"]
+            properties[key] = obj
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "cpf-rules facts document (one holder)",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": dict(sorted(properties.items())),
+    }
+    if required_sections:
+        schema["required"] = sorted(required_sections)
+    return schema
+
+
+def _json_path(parts: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def _found(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f'the text "{value}"'
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _diagnostic_for(error: jsonschema.ValidationError) -> Diagnostic:
+    path = _json_path(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    expected_type = schema.get("x-cpf-type")
+    expected = _TYPE_WORDS.get(expected_type, expected_type) if isinstance(expected_type, str) else None
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        field_schema = schema.get("properties", {}).get(missing, {})
+        title = field_schema.get("title")
+        return Diagnostic(
+            "CPF-F102",
+            Severity.ERROR,
+            f"missing field `{missing}`" + (f" ({title})" if title else ""),
+            path=path,
+            expected=_TYPE_WORDS.get(field_schema.get("x-cpf-type", ""), field_schema.get("x-cpf-type")),
+            hint=f"add `{missing}` to {path}",
+        )
+    if error.validator == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(known)) if isinstance(error.instance, dict) else []
+        name = extra[0] if extra else "?"
+        suggestions = suggest(name, known)
+        return Diagnostic(
+            "CPF-F103",
+            Severity.ERROR,
+            f"unknown field `{name}` in {path}",
+            path=f"{path}.{name}",
+            expected="one of: " + ", ".join(known),
+            hint=did_you_mean(suggestions) or "remove it, or declare it as an input in the rules",
+            suggestions=suggestions,
+        )
+    if error.validator == "enum":
+        cases = [str(c) for c in cast(list[Any], error.validator_value)]
+        suggestions = suggest(str(error.instance), cases)
+        return Diagnostic(
+            "CPF-F104",
+            Severity.ERROR,
+            f"{path} is not one of the allowed values",
+            path=path,
+            expected="one of: " + ", ".join(cases),
+            found=_found(error.instance),
+            hint=did_you_mean(suggestions),
+            suggestions=suggestions,
+        )
+    if error.validator in ("minimum", "maximum"):
+        bound = "at least" if error.validator == "minimum" else "at most"
+        return Diagnostic(
+            "CPF-F105",
+            Severity.ERROR,
+            f"{path} is out of range",
+            path=path,
+            expected=f"{expected or 'a number'}, {bound} {error.validator_value}",
+            found=_found(error.instance),
+        )
+    if error.validator == "pattern":
+        return Diagnostic(
+            "CPF-F106",
+            Severity.ERROR,
+            f"{path} is not a date",
+            path=path,
+            expected="a date written YYYY-MM-DD",
+            found=_found(error.instance),
+        )
+    if error.validator == "type":
+        return Diagnostic(
+            "CPF-F101",
+            Severity.ERROR,
+            f"{path} has the wrong type",
+            path=path,
+            expected=expected or f"a value of JSON type {error.validator_value}",
+            found=_found(error.instance),
+        )
+    return Diagnostic("CPF-F100", Severity.ERROR, f"{path}: {error.message}", path=path)
+
+
+def _number_checker() -> Any:
+    def is_number(checker: Any, instance: Any) -> bool:
+        if isinstance(instance, bool):
+            return False
+        if isinstance(instance, Decimal):
+            return instance.is_finite()
+        return isinstance(instance, int)
+
+    def is_integer(checker: Any, instance: Any) -> bool:
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    base = jsonschema.Draft202012Validator.TYPE_CHECKER
+    return base.redefine_many({"number": is_number, "integer": is_integer})
+
+
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, type_checker=_number_checker()
+)
+
+
+class FactsReader:
+    """Validates facts documents against the schema of one rule set (reusable)."""
+
+    def __init__(self, symbols: Symbols) -> None:
+        self.symbols = symbols
+        self.schema = facts_schema(symbols)
+        self._validator = _Validator(self.schema)
+
+    def read_file(self, path: Path) -> Facts:
+        """Read and validate a JSON or YAML facts file."""
+        shown = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CpfError(
+                [Diagnostic("CPF-F003", Severity.ERROR, f"facts file not found: {shown}", hint="check the path")]
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise CpfError(
+                [Diagnostic("CPF-F003", Severity.ERROR, f"cannot read facts file {shown}: {error}")]
+            ) from None
+        return self.read_text(text, shown)
+
+    def read_text(self, text: str, name: str = "facts.yaml") -> Facts:
+        try:
+            document = load_document_text(text, name)
+        except YamlError as error:
+            raise CpfError([error.diagnostic]) from None
+        return self.read_document(document)
+
+    def read_document(self, document: Any) -> Facts:
+        """Validate an already parsed document (numbers as int/Decimal, dates as text)."""
+        if not isinstance(document, dict):
+            raise CpfError(
+                [
+                    Diagnostic(
+                        "CPF-F101",
+                        Severity.ERROR,
+                        "the facts document must be an object (a mapping)",
+                        path="$",
+                        expected="an object with " + ", ".join(self.schema["properties"]),
+                        found=_found(document),
+                    )
+                ]
+            )
+        errors = sorted(
+            self._validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
+        )
+        problems = [_diagnostic_for(e) for e in errors]
+        if not problems:
+            problems = self._semantic_problems(document)
+        if problems:
+            raise CpfError(problems)
+        return self._convert(document)
+
+    # ---- after the schema: what JSON Schema cannot say ---------------------------------
+    def _semantic_problems(self, document: dict[str, Any]) -> list[Diagnostic]:
+        problems: list[Diagnostic] = []
+
+        def walk(value: Any, schema: dict[str, Any], path: list[Any]) -> None:
+            if schema.get("format") == "date" and isinstance(value, str):
+                try:
+                    datetime.date.fromisoformat(value)
+                except ValueError:
+                    problems.append(
+                        Diagnostic(
+                            "CPF-F106",
+                            Severity.ERROR,
+                            f"{_json_path(path)} is not a calendar date",
+                            path=_json_path(path),
+                            expected="a date that exists, written YYYY-MM-DD",
+                            found=_found(value),
+                        )
+                    )
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    walk(item, schema.get("properties", {}).get(key, {}), [*path, key])
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    walk(item, schema.get("items", {}), [*path, index])
+
+        walk(document, self.schema, [])
+        seen: dict[int, int] = {}
+        for index, entry in enumerate(document.get(YEARS_KEY, [])):
+            year = entry["year"]
+            if year in seen:
+                problems.append(
+                    Diagnostic(
+                        "CPF-F107",
+                        Severity.ERROR,
+                        f"year {year} is given twice ($.years[{seen[year]}] and $.years[{index}])",
+                        path=f"$.years[{index}].year",
+                        hint="give one entry per calendar year; add up the hours of several employers",
+                    )
+                )
+            seen[year] = index
+        return problems
+
+    def _convert_value(self, value: Any, type_: Type) -> Any:
+        if type_.kind == "number":
+            return Fraction(value)
+        if type_.kind == "date":
+            return datetime.date.fromisoformat(value)
+        if type_.kind == "record" and type_.name is not None:
+            return self._convert_record(value, type_.name)
+        if type_.kind == "list" and type_.name is not None:
+            return tuple(self._convert_record(item, type_.name) for item in value)
+        return value
+
+    def _convert_record(self, value: dict[str, Any], record_name: str) -> dict[str, Any]:
+        record = self.symbols.records[record_name]
+        result: dict[str, Any] = {}
+        for f in record.fields:
+            if f.name in value:
+                result[f.name] = self._convert_value(value[f.name], self.symbols.type_of(f.type))
+        return result
+
+    def _convert(self, document: dict[str, Any]) -> Facts:
+        sections: dict[str, dict[str, Any]] = {}
+        years: dict[int, dict[str, Any]] = {}
+        positions: dict[int, int] = {}
+        lists: dict[str, tuple[dict[str, Any], ...]] = {}
+        for decl in self.symbols.inputs.values():
+            type_ = self.symbols.type_of(decl.type)
+            if decl.section is None:
+                lists[decl.name] = self._convert_value(document.get(decl.name, []), type_)
+            elif decl.section == "year":
+                for index, entry in enumerate(document.get(YEARS_KEY, [])):
+                    positions[entry["year"]] = index
+                    slot = years.setdefault(entry["year"], {})
+                    if decl.name in entry:
+                        slot[decl.name] = self._convert_value(entry[decl.name], type_)
+            else:
+                section = document.get(decl.section, {})
+                slot = sections.setdefault(decl.section, {})
+                if decl.name in section:
+                    slot[decl.name] = self._convert_value(section[decl.name], type_)
+        canonical = json.dumps(document, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return Facts(sections, years, positions, lists, digest)

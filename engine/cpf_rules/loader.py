@@ -1,0 +1,147 @@
+"""Load a rule set: read files → parse → resolve → check → cycles → :class:`RuleSet`.
+
+This is the front half of the pipeline. :func:`check_rules` returns every diagnostic
+(for ``cpf check``); :func:`load_rules` raises :class:`CpfError` unless the rules are
+free of errors. Results are cached per (rules dir, legal refs dir, fingerprint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ast
+from .check import check
+from .cycles import check_cycles
+from .diagnostics import CpfError, Diagnostic, DiagnosticBag, Severity
+from .legal_refs import LegalRegistry, load_legal_refs
+from .model import RuleSet
+from .paths import default_legal_refs_dir, default_rules_dir
+from .resolve import resolve
+from .syntax import parse_module
+
+RULE_SUFFIX = ".cpf"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``cpf check`` reports: the diagnostics, the sources, and the model if clean."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    sources: dict[str, str]
+    ruleset: RuleSet | None
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def _legal_refs_for(rules_dir: Path, legal_refs_dir: Path | None) -> Path:
+    if legal_refs_dir is not None:
+        return legal_refs_dir
+    sibling = rules_dir.parent / "legal_refs"
+    return sibling if sibling.is_dir() else default_legal_refs_dir()
+
+
+def _read_sources(rules_dir: Path) -> dict[str, str]:
+    """Rule files by display name (``rules/accrual/x.cpf``), sorted."""
+    if not rules_dir.exists():
+        raise CpfError(
+            [Diagnostic("CPF-E010", Severity.ERROR, f"rules directory not found: {rules_dir}", hint="check the path")]
+        )
+    files = [rules_dir] if rules_dir.is_file() else sorted(rules_dir.rglob(f"*{RULE_SUFFIX}"))
+    root = rules_dir.parent
+    sources: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for path in files:
+        shown = path.relative_to(root).as_posix()
+        try:
+            sources[shown] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(Diagnostic("CPF-E011", Severity.ERROR, f"{shown} is not UTF-8 text: {error.reason}"))
+    if not files:
+        problems.append(Diagnostic("CPF-E010", Severity.ERROR, f"no {RULE_SUFFIX} rule file under {rules_dir}"))
+    if problems:
+        raise CpfError(problems)
+    return sources
+
+
+def _fingerprint(sources: dict[str, str], legal_refs_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    for path in sorted(legal_refs_dir.rglob("*")):
+        if path.is_file() and path.suffix in (".yaml", ".json"):
+            digest.update(path.relative_to(legal_refs_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+_CACHE: dict[tuple[str, str, str], RuleSet] = {}
+
+
+def check_rules(rules_dir: Path | None = None, legal_refs_dir: Path | None = None) -> CheckReport:
+    """Run every static check; never raises for bad rule files (diagnostics instead)."""
+    rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+    refs_dir = _legal_refs_for(rules_dir, Path(legal_refs_dir) if legal_refs_dir else None)
+    try:
+        sources = _read_sources(rules_dir)
+    except CpfError as error:
+        return CheckReport(error.diagnostics, {}, None)
+    fingerprint = _fingerprint(sources, refs_dir)
+    key = (str(rules_dir.resolve()), str(refs_dir.resolve()), fingerprint)
+    if key in _CACHE:
+        cached = _CACHE[key]
+        return CheckReport(cached.warnings, sources, cached)
+
+    bag = DiagnosticBag()
+    try:
+        registry = load_legal_refs(refs_dir)
+    except CpfError as error:
+        bag.extend(error.diagnostics)
+        registry = LegalRegistry({})
+    modules: list[ast.Module] = []
+    for name, text in sources.items():
+        try:
+            modules.append(parse_module(text, name))
+        except CpfError as error:
+            bag.extend(error.diagnostics)
+    if bag.has_errors:
+        return CheckReport(tuple(bag.items), sources, None)
+    symbols = resolve(modules, registry, bag)
+    checked = check(symbols, bag)
+    check_cycles(checked.edges, bag)
+    diagnostics = tuple(sorted(bag.items, key=_order))
+    if bag.has_errors:
+        return CheckReport(diagnostics, sources, None)
+    ruleset = RuleSet(
+        symbols=symbols,
+        types=checked.types,
+        registry=registry,
+        sources=sources,
+        fingerprint=fingerprint,
+        warnings=diagnostics,
+        rules_dir=rules_dir,
+        legal_refs_dir=refs_dir,
+        modules=tuple(modules),
+    )
+    _CACHE[key] = ruleset
+    return CheckReport(diagnostics, sources, ruleset)
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    span = diagnostic.span
+    if span is None:
+        return ("", 0, 0, diagnostic.code)
+    return (span.file, span.line, span.column, diagnostic.code)
+
+
+def load_rules(rules_dir: Path | str | None = None, legal_refs_dir: Path | str | None = None) -> RuleSet:
+    """Load and check a rule set (the bundled one by default); raise CpfError on errors."""
+    report = check_rules(
+        Path(rules_dir) if rules_dir is not None else None,
+        Path(legal_refs_dir) if legal_refs_dir is not None else None,
+    )
+    if report.ruleset is None:
+        raise CpfError([d for d in report.diagnostics if d.is_error] or list(report.diagnostics), report.sources)
+    return report.ruleset

@@ -1,0 +1,58 @@
+"""The checked model: an immutable, reusable rule set ready for evaluation.
+
+Built by :mod:`cpf_rules.loader` once the rule files have parsed, resolved and checked
+without error. It holds the declarations by name, the inferred type of every
+expression, the legal-reference registry, the sources (for diagnostics and traces) and
+the fingerprint that identifies this exact rule set in results.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import ast
+from .diagnostics import Diagnostic
+from .legal_refs import LegalRegistry
+from .resolve import Symbols
+from .types import Type
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A checked rule set. Load it once (``load_rules()``), evaluate many facts."""
+
+    symbols: Symbols
+    types: dict[int, Type]
+    registry: LegalRegistry
+    sources: dict[str, str]
+    fingerprint: str
+    warnings: tuple[Diagnostic, ...]
+    rules_dir: Path
+    legal_refs_dir: Path
+    modules: tuple[ast.Module, ...] = field(repr=False)
+
+    @property
+    def rules(self) -> dict[str, ast.RuleDecl]:
+        return self.symbols.rules
+
+    @property
+    def parameters(self) -> dict[str, ast.ParameterDecl]:
+        return self.symbols.parameters
+
+    @property
+    def inputs(self) -> dict[str, ast.InputDecl]:
+        return self.symbols.inputs
+
+    @functools.cached_property
+    def facts_reader(self) -> Any:
+        from .facts import FactsReader
+
+        return FactsReader(self.symbols)
+
+    def facts_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a facts document for this rule set."""
+        schema: dict[str, Any] = self.facts_reader.schema
+        return schema
