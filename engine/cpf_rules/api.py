@@ -24,6 +24,9 @@ from .version import __version__
 
 __all__ = ["check_rules", "evaluate", "load_rules", "read_facts"]
 
+# Warning codes of the flags met during an evaluation.
+_FLAG_CODES = {"uncertain": "CPF-W601", "interpretation": "CPF-W602", "what-if": "CPF-W604"}
+
 
 def read_facts(rules: RuleSet, facts: Facts | Mapping[str, Any] | str | Path) -> Facts:
     """Validate facts given as a path (JSON/YAML), a parsed mapping or :class:`Facts`."""
@@ -72,12 +75,7 @@ def evaluate(
         except EvaluationError as error:
             answers.append(Answer(question.text, None, None, None, error.diagnostic))
     warnings = [
-        Diagnostic(
-            "CPF-W601" if note.kind == "uncertain" else "CPF-W602",
-            Severity.WARNING,
-            ("uncertain: " if note.kind == "uncertain" else "interpretation: ") + note.text,
-            note.span,
-        )
+        Diagnostic(_FLAG_CODES[note.kind], Severity.WARNING, f"{note.kind}: {note.text}", note.span)
         for note in evaluation.flags.values()
     ]
     warnings += [
@@ -99,4 +97,5 @@ def evaluate(
         facts_digest=typed_facts.digest,
         as_of=day,
         sources=rules.sources,
+        reached=frozenset(evaluation.reached),
     )

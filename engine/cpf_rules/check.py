@@ -474,9 +474,14 @@ def _is_constant(expr: ast.Expr) -> bool:
     return False
 
 
+def check_constant(symbols: Symbols, expr: ast.Expr, declared: Type, what: str, bag: DiagnosticBag) -> None:
+    """Check one constant (a what-if value) against a declared type."""
+    _Checker(symbols, bag)._check_constant(expr, declared, what)
+
+
 def check(symbols: Symbols, bag: DiagnosticBag) -> CheckResult:
     """Type-check every rule, parameter value and default; return types and call edges."""
     return _Checker(symbols, bag).check_all()
 
 
-__all__ = ["ROUNDING_FUNCTIONS", "CallEdge", "CheckResult", "Unit", "check"]
+__all__ = ["ROUNDING_FUNCTIONS", "CallEdge", "CheckResult", "Unit", "check", "check_constant"]

@@ -113,6 +113,7 @@ class Evaluation:
         self.steps = 0
         self.flags: dict[tuple[str, str, Span], FlagNote] = {}
         self.version_gaps: dict[tuple[str, datetime.date], Span] = {}
+        self.reached: set[str] = set()
         self.types = model.types
         self.symbols = model.symbols
         self._dispatch: dict[type, Callable[[Any, dict[str, Any]], Any]] = {
@@ -207,6 +208,7 @@ class Evaluation:
                 call_span,
                 hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
             )
+        self.reached.add(f"rule:{rule.name}")
         self.active.append(key)
         self.frames.append(_Frame())
         try:
@@ -251,6 +253,7 @@ class Evaluation:
                 self.frames.pop()
             if holds:
                 applying.append((exception, value))
+                self.reached.add(f"exception:{rule.name}.{exception.name}")
             nodes.append(
                 TraceNode(
                     kind="exception",
@@ -286,6 +289,8 @@ class Evaluation:
         for dated in parameter.values:
             if dated.start <= on:
                 chosen = dated
+        if chosen is not None:
+            self.reached.add(f"value:{parameter.name}@{chosen.start.isoformat()}")
         if chosen is None or chosen.value is None:
             if chosen is None:
                 first = parameter.values[0].start

@@ -39,6 +39,7 @@ def _parser() -> lark.Lark:
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
+        start=["start", "value_start"],
     )
 
 
@@ -355,6 +356,16 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Aggregate(self._span(meta), c[0], c[1], str(c[2]), c[3], condition)
 
 
+def parse_value(text: str, file: str) -> ast.Expr:
+    """Parse a lone expression (a what-if value such as ``6000 EUR``); raise CpfError."""
+    try:
+        tree = _parser().parse(text, start="value_start")
+    except UnexpectedInput as error:
+        raise CpfError([_syntax_diagnostic(error, file, text)]) from None
+    expr: ast.Expr = _ToAst(file, text).transform(tree).children[0]
+    return expr
+
+
 def _flatten(children: list[Any]) -> list[Any]:
     """Expand the citation lists of ``cite A, B`` into the surrounding children."""
     flat: list[Any] = []
@@ -438,7 +449,7 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
 def parse_module(source: str, file: str) -> ast.Module:
     """Parse one rule file's text; raise :class:`CpfError` with one diagnostic on error."""
     try:
-        tree = _parser().parse(source)
+        tree = _parser().parse(source, start="start")
     except UnexpectedInput as error:
         raise CpfError([_syntax_diagnostic(error, file, source)]) from None
     transformer = _ToAst(file, source)

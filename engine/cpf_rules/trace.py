@@ -112,6 +112,9 @@ class Result:
     facts_digest: str
     as_of: datetime.date
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    reached: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    """What the evaluation touched: ``rule:NAME``, ``exception:RULE.NAME``,
+    ``value:PARAMETER@START`` (a dated value, ``none`` included)."""
 
     @property
     def ok(self) -> bool:

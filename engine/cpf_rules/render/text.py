@@ -19,6 +19,9 @@ _INPUT_ORIGIN = {
 }
 
 
+_FLAG_WORDS = {"uncertain": "incertain", "interpretation": "interprétation", "what-if": "hypothèse (what-if)"}
+
+
 class _Style:
     def __init__(self, color: bool) -> None:
         self.color = color
@@ -98,7 +101,7 @@ def _node_lines(node: TraceNode, depth: int, seen: set[int], style: _Style, out:
     for citation in node.citations:
         out.append(f"{inner}{style.dim('cite')} {_citation_line(citation)}")
     for flag in node.flags:
-        word = "incertain" if flag.kind == "uncertain" else "interprétation"
+        word = _FLAG_WORDS.get(flag.kind, flag.kind)
         out.append(f"{inner}{style.warn('⚠ ' + word + ' :')} {flag.text}")
     for child in node.children:
         _node_lines(child, depth + 1, seen, style, out)
