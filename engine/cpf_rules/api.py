@@ -1,9 +1,12 @@
 """The public Python API: load the rules once, evaluate many facts documents.
 
->>> rules = load_rules()                                   # doctest: +SKIP
->>> result = evaluate(rules, "examples/employee_full_time.yaml", ["balance(2024)"])  # doctest: +SKIP
->>> result.value("balance(2024)")                          # doctest: +SKIP
-Decimal('3940.00')
+>>> rules = load_rules()
+>>> facts = {"years": [{"year": 2019, "worked_hours": 700}]}
+>>> result = evaluate(rules, facts, ["credit(2019)"])
+>>> result.value("credit(2019)")  # R6323-1 II: 500 × 700 / 1607 rounded up to the cent
+Decimal('217.80')
+>>> result.answers[0].trace.branch
+'default'
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import ast
 from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
 from .resolve import BUILTIN_FUNCTIONS, Symbols
-from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, YEAR, Type, Unit, unit_of_literal
+from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, UNKNOWN, YEAR, Type, Unit, unit_of_literal
 
 ROUNDING_FUNCTIONS: dict[str, Type] = {
     "round_up_to_cent": MONEY,
@@ -235,7 +235,7 @@ class _Checker:
             hint=did_you_mean(suggestions) or "declare it as an input, a parameter or a rule",
             suggestions=suggestions,
         )
-        return Type("number")
+        return UNKNOWN
 
     def _edge(self, callee: str, step: str, span: Span) -> None:
         if self.current_rule is not None:
@@ -339,7 +339,7 @@ class _Checker:
             hint=did_you_mean(suggestions),
             suggestions=suggestions,
         )
-        return Type("number")
+        return UNKNOWN
 
     def _infer_field(self, expr: ast.FieldAccess, scope: dict[str, Type]) -> Type:
         target = expr.target
@@ -365,9 +365,11 @@ class _Checker:
         elif base.kind == "record" and base.name in self.symbols.records:
             record = self.symbols.records[base.name]
             fields = {f.name: self.symbols.type_of(f.type) for f in record.fields}
+        elif base.kind == "unknown":
+            return UNKNOWN
         else:
             self.bag.error("CPF-E104", f"a value of type {base.display()} has no fields", expr.span)
-            return Type("number")
+            return UNKNOWN
         if expr.name not in fields:
             suggestions = suggest(expr.name, fields)
             self.bag.error(
@@ -377,7 +379,7 @@ class _Checker:
                 hint=did_you_mean(suggestions) or "its fields are " + ", ".join(fields),
                 suggestions=suggestions,
             )
-            return Type("number")
+            return UNKNOWN
         return fields[expr.name].as_optional(base.optional or fields[expr.name].optional)
 
     def _infer_binary(self, expr: ast.Binary, scope: dict[str, Type]) -> Type:
@@ -385,6 +387,8 @@ class _Checker:
         right = self.infer(expr.right, scope)
         optional = left.optional or right.optional
         op = expr.op
+        if UNKNOWN.kind in (left.kind, right.kind):  # an error was reported below
+            return BOOLEAN if op in ("and", "or", "==", "!=", "<", "<=", ">", ">=") else UNKNOWN
         if op in ("and", "or"):
             self._expect(expr.left, left, BOOLEAN, f"`{op}` joins conditions")
             self._expect(expr.right, right, BOOLEAN, f"`{op}` joins conditions")
@@ -459,6 +463,8 @@ class _Checker:
 
 
 def _compatible(found: Type, expected: Type) -> bool:
+    if UNKNOWN.kind in (found.kind, expected.kind):
+        return True
     if not found.same_shape(expected):
         return False
     return not (expected.kind == "number" and expected.integer and not found.integer)

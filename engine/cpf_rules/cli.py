@@ -2,7 +2,8 @@
 
 A surface: it only parses arguments, calls the public API and prints renderings.
 Exit status: 0 success, 1 the input is wrong (rules, facts, question: diagnostics are
-printed), 2 the command line itself is wrong. No traceback is shown for bad input.
+printed), 2 the command line itself is wrong, 3 an internal error (a bug, reported in
+one line). No traceback is shown.
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. `cpf evaluate … | head`
         return 0
+    except Exception as error:  # a bug of ours: say so plainly, without a traceback
+        sys.stderr.write(
+            f"internal error of cpf-rules {__version__} ({type(error).__name__}: {error}).\n"
+            "Please report it with the command line and the input files.\n"
+        )
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

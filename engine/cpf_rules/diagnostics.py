@@ -123,7 +123,7 @@ def suggest(name: str, candidates: Iterable[str], limit: int = 3) -> tuple[str, 
     """Closest names by edit distance, for "did you mean" hints.
 
     >>> suggest("anual_amount", ["annual_amount", "ceiling", "annual_ceiling"])
-    ('annual_amount', 'annual_ceiling')
+    ('annual_amount',)
     """
     return tuple(difflib.get_close_matches(name, sorted(set(candidates)), n=limit, cutoff=0.7))
 

@@ -77,9 +77,14 @@ class _Frame:
     decisions: list[Decision] = field(default_factory=list)
 
 
-def _within_history(versions: tuple[Any, ...], on: datetime.date) -> bool:
+def _status_outside(versions: tuple[Any, ...], on: datetime.date) -> str:
+    """Why no version of an article covers ``on``: not_yet, ended or gap."""
+    if on < versions[0].in_force_from:
+        return "not_yet"
     last_end = versions[-1].in_force_to
-    return bool(versions[0].in_force_from <= on and (last_end is None or on <= last_end))
+    if last_end is not None and on > last_end:
+        return "ended"
+    return "gap"
 
 
 def period_text(period: Any) -> str | None:
@@ -154,11 +159,14 @@ class Evaluation:
         for citation in citations:
             article = self.model.registry.get(citation.ref)
             version = article.version_on(on) if article else None
-            if version is None and article is not None and _within_history(article.versions, on):
-                # A hole between two versions: legal_refs/ lacks the wording that applied.
-                # Before the first version or after a repeal, a rule that spans several
-                # regimes simply cites another text for that date.
-                self.version_gaps.setdefault((citation.ref, on), citation.span)
+            status = "in_force"
+            if version is None and article is not None:
+                status = _status_outside(article.versions, on)
+                if status == "gap":
+                    # A hole between two versions: legal_refs/ lacks the wording that applied.
+                    # Before the first version or after a repeal, a rule that spans several
+                    # regimes simply cites another text for that date.
+                    self.version_gaps.setdefault((citation.ref, on), citation.span)
             cited.append(
                 CitedVersion(
                     citation.ref,
@@ -167,6 +175,7 @@ class Evaluation:
                     article.source if article else None,
                     on,
                     version,
+                    status,
                 )
             )
         return tuple(cited)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from .diagnostics import Diagnostic, Span
 from .legal_refs import ArticleVersion
 from .types import Type
+from .values import is_terminating, to_decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +31,18 @@ class CitedVersion:
     source: str | None
     on: datetime.date
     version: ArticleVersion | None
+    status: str = "in_force"
+    """``in_force``; else why no version is cited: ``not_yet`` (before the first version),
+    ``ended`` (after the last one), ``gap`` (legal_refs/ lacks the version)."""
 
     def to_json(self) -> dict[str, Any]:
+        """The citation; the version is named by its start date (see the result's articles)."""
         return {
             "article": self.ref,
             "locator": self.locator,
-            "title": self.title,
-            "source": self.source,
             "on": self.on.isoformat(),
-            "version": self.version.to_json() if self.version else None,
+            "status": self.status,
+            "version": self.version.in_force_from.isoformat() if self.version else None,
         }
 
 
@@ -121,8 +126,17 @@ class Result:
         return all(a.error is None for a in self.answers)
 
     def value(self, question: str) -> Any:
-        """The value answered for ``question`` (raises KeyError if it was not asked)."""
+        """The value answered for ``question``: numbers as :class:`~decimal.Decimal`
+        (money with its two decimals), dates, booleans and enum cases as they are.
+
+        Raises KeyError if the question was not asked, ValueError if it failed.
+        """
         for answer in self.answers:
             if answer.question == question:
+                if answer.error is not None:
+                    raise ValueError(f"{question}: {answer.error.code} {answer.error.message}")
+                if isinstance(answer.value, Fraction):
+                    money = answer.type is not None and answer.type.display() == "money"
+                    return to_decimal(answer.value, 2 if money and is_terminating(answer.value) else None)
                 return answer.value
         raise KeyError(question)

@@ -84,7 +84,13 @@ class Type:
         return replace(self, optional=False)
 
     def same_shape(self, other: Type) -> bool:
-        """Same type ignoring optionality and integer-ness (integers are decimals)."""
+        """Same type ignoring optionality and integer-ness (integers are decimals).
+
+        The ``unknown`` type (of an expression already reported as wrong) agrees with
+        everything, so one mistake gives one diagnostic.
+        """
+        if "unknown" in (self.kind, other.kind):
+            return True
         return self.kind == other.kind and self.unit == other.unit and self.name == other.name
 
     def display(self) -> str:
@@ -112,6 +118,7 @@ BOOLEAN = Type("boolean")
 DATE = Type("date")
 YEAR = Type("year")
 TEXT = Type("text")
+UNKNOWN = Type("unknown")
 
 BUILTIN_TYPES: dict[str, Type] = {
     "money": MONEY,

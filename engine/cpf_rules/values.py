@@ -16,7 +16,7 @@ The roundings, each named after what the law says:
   l'entier le plus proche"), half away from zero.
 
 >>> round_up_to_cent(Fraction(500 * 700, 1607))
-Fraction(5445, 25)
+Fraction(1089, 5)
 >>> to_decimal(round_up_to_cent(Fraction(500 * 700, 1607)), places=2)
 Decimal('217.80')
 >>> round_up_to_cent(Fraction(2, 3) * 3) == 2

@@ -1,6 +1,8 @@
 """JSON rendering of results: deterministic (same inputs → same bytes).
 
 Keys are sorted on output; a memoised step met again is written as ``{"ref": KEY}``.
+Citations name the article and the start date of the version in force; the versions
+themselves (wording, amending text, address) are written once, under ``articles``.
 The provenance block says which rules, engine, facts and date produced the result and
 the command that replays it.
 """
@@ -19,6 +21,18 @@ from .values import machine_value
 
 def value_to_json(value: Any, type_: Type | None) -> dict[str, Any]:
     return machine_value(value, type_)
+
+
+def _collect_articles(node: TraceNode, into: dict[str, dict[str, Any]], seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    for citation in node.citations:
+        entry = into.setdefault(citation.ref, {"title": citation.title, "source": citation.source, "versions": {}})
+        if citation.version is not None:
+            entry["versions"][citation.version.in_force_from.isoformat()] = citation.version.to_json()
+    for child in node.children:
+        _collect_articles(child, into, seen)
 
 
 def _node(node: TraceNode, seen: set[int]) -> dict[str, Any]:
@@ -73,8 +87,15 @@ def result_to_json(result: Result, with_trace: bool = True, command: str | None 
     }
     if command is not None:
         provenance["replay"] = command
+    articles: dict[str, dict[str, Any]] = {}
+    if with_trace:
+        seen: set[int] = set()
+        for answer in result.answers:
+            if answer.trace is not None:
+                _collect_articles(answer.trace, articles, seen)
     return {
         "answers": [_answer(a, with_trace) for a in result.answers],
+        "articles": articles,
         "warnings": [w.to_json() for w in result.warnings],
         "provenance": provenance,
     }

@@ -55,7 +55,12 @@ def _citation_line(citation: CitedVersion) -> str:
     source = f" ({citation.source})" if citation.source else ""
     head = f"{number}{locator}{source}"
     if citation.version is None:
-        return f"{head} — pas de version en vigueur le {_date_fr(citation.on.isoformat())} dans legal_refs/"
+        day = _date_fr(citation.on.isoformat())
+        reason = {
+            "not_yet": f"pas encore en vigueur le {day}",
+            "ended": f"plus en vigueur le {day}",
+        }.get(citation.status, f"aucune version en vigueur le {day} dans legal_refs/")
+        return f"{head} — {reason}"
     version = citation.version
     start = _date_fr(version.in_force_from.isoformat())
     span = (
