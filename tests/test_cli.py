@@ -89,7 +89,7 @@ def test_check_json_on_a_bad_rules_dir(capsys: pytest.CaptureFixture[str], tmp_p
     assert data["errors"] == 1
     diagnostic = data["diagnostics"][0]
     assert diagnostic["code"] == "CPF-E201"
-    assert diagnostic["location"]["line"] == 1 and diagnostic["location"]["column"] == 39
+    assert diagnostic["location"]["line"] == 1 and diagnostic["location"]["column"] == 49  # the `3 h`
 
 
 def test_schema_validates_the_examples(capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,5 +29,5 @@ def test_bad_facts_diagnostics(facts_file: Path, request: pytest.FixtureRequest)
     diagnostics = caught.value.diagnostics
     assert all(d.code.startswith("CPF-F") for d in diagnostics)
     assert all(d.path is not None or d.span is not None for d in diagnostics)
-    text = render_all_text(diagnostics) + "\n"
+    text = render_all_text(diagnostics, caught.value.sources) + "\n"
     compare_golden(request, facts_file.with_suffix(".expected"), text)

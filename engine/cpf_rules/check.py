@@ -8,6 +8,7 @@ values. It also records the calls between rules for the cycle check (:mod:`cycle
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import ast
@@ -61,13 +62,53 @@ class _Checker:
         )
 
     def _require_present(self, expr: ast.Expr, type_: Type, what: str) -> None:
-        if type_.optional:
+        if not type_.optional:
+            return
+        source = self._optional_source(expr)
+        if source is None:
             self.bag.error(
                 "CPF-E203",
                 f"{what} may be absent from the facts",
                 expr.span,
                 hint="say what to use when it is absent: `… otherwise VALUE`",
             )
+            return
+        name, span, text = source
+        self.bag.error(
+            "CPF-E203",
+            f"input `{name}` is optional: `{text}` may be absent from the facts, and so may {what}",
+            span,
+            hint=f"say what to use when it is absent, e.g. `{text} otherwise VALUE`",
+        )
+
+    def _optional_source(self, expr: ast.Expr) -> tuple[str, Span, str] | None:
+        """The optional input read (not under an `otherwise`) that makes ``expr`` optional."""
+        if isinstance(expr, (ast.Name, ast.Call)) and expr.name in self.symbols.inputs:
+            if self.symbols.inputs[expr.name].optional:
+                text = expr.name if isinstance(expr, ast.Name) else f"{expr.name}(…)"
+                return expr.name, expr.span, text
+        children: list[ast.Expr] = []
+        if isinstance(expr, ast.Call):
+            children = list(expr.args)
+        elif isinstance(expr, ast.FieldAccess):
+            children = [expr.target]
+        elif isinstance(expr, ast.Unary):
+            children = [expr.operand]
+        elif isinstance(expr, ast.Binary):
+            children = [expr.left, expr.right]
+        elif isinstance(expr, ast.Otherwise):
+            children = [expr.right]
+        elif isinstance(expr, ast.If):
+            children = [expr.condition, expr.then, expr.orelse]
+        elif isinstance(expr, ast.Let):
+            children = [expr.value, expr.body]
+        for child in children:
+            found_type = self.result.types.get(id(child))
+            if found_type is not None and found_type.optional:
+                found = self._optional_source(child)
+                if found is not None:
+                    return found
+        return None
 
     def _expect(self, expr: ast.Expr, type_: Type, expected: Type, what: str) -> None:
         if not _compatible(type_, expected):
@@ -170,7 +211,14 @@ class _Checker:
             orelse = self.infer(expr.orelse, scope)
             if not then.same_shape(orelse):
                 code = "CPF-E201" if then.kind == orelse.kind == "number" else "CPF-E202"
-                self._mismatch(expr.orelse.span, then.display(), orelse, "both branches of `if` must agree", code)
+                self.bag.error(
+                    code,
+                    f"both branches of `if` must agree: expected {then.display()}, found {orelse.display()}",
+                    expr.orelse.span,
+                    hint=f"make the else branch {then.required().display()} too (e.g. a zero in the same unit)",
+                    expected=then.display(),
+                    found=orelse.display(),
+                )
             return Type(
                 then.kind, then.unit, then.integer and orelse.integer, then.name, then.optional or orelse.optional
             )
@@ -259,7 +307,7 @@ class _Checker:
             return "earlier"
         return "other"
 
-    def _arity(self, expr: ast.Call, count: int, shape: str) -> bool:
+    def _arity(self, expr: ast.Call, count: int, shape: str, scope: dict[str, Type]) -> bool:
         if len(expr.args) != count:
             self.bag.error(
                 "CPF-E105",
@@ -268,7 +316,7 @@ class _Checker:
                 hint=f"write {shape}",
             )
             for arg in expr.args:
-                self.infer(arg, {})
+                self.infer(arg, scope)
             return False
         return True
 
@@ -291,7 +339,7 @@ class _Checker:
             )
         if name in ROUNDING_FUNCTIONS:
             expected = ROUNDING_FUNCTIONS[name]
-            if not self._arity(expr, 1, f"{name}(VALUE)"):
+            if not self._arity(expr, 1, f"{name}(VALUE)", scope):
                 return expected
             found = self.infer(expr.args[0], scope)
             self._expect(expr.args[0], found, expected, f"`{name}` rounds {expected.display()}")
@@ -304,7 +352,7 @@ class _Checker:
                 )
                 return symbols.type_of(rule.type)
             formal = symbols.type_of(rule.formals[0].type)
-            if self._arity(expr, 1, f"{name}({rule.formals[0].name})"):
+            if self._arity(expr, 1, f"{name}({rule.formals[0].name})", scope):
                 arg = self.infer(expr.args[0], scope)
                 self._expect(expr.args[0], arg, formal, f"the period of `{name}`")
                 self._require_present(expr.args[0], arg, f"the period of `{name}`")
@@ -316,14 +364,14 @@ class _Checker:
             if decl.section != "year":
                 self.bag.error("CPF-E105", f"input `{name}` is not given per year: write `{name}`", expr.span)
                 return declared
-            if self._arity(expr, 1, f"{name}(y)"):
+            if self._arity(expr, 1, f"{name}(y)", scope):
                 arg = self.infer(expr.args[0], scope)
                 self._expect(expr.args[0], arg, YEAR, f"the year of input `{name}`")
                 return declared.as_optional(declared.optional or arg.optional)
             return declared
         if name in symbols.parameters:
             declared = symbols.type_of(symbols.parameters[name].type)
-            if self._arity(expr, 1, f"{name}(y.start)"):
+            if self._arity(expr, 1, f"{name}(y.start)", scope):
                 arg = self.infer(expr.args[0], scope)
                 self._expect(expr.args[0], arg, DATE, f"the date of parameter `{name}`")
                 return declared.as_optional(arg.optional)
@@ -347,7 +395,10 @@ class _Checker:
             enum = self.symbols.enums[target.name]
             cases = [c.name for c in enum.cases]
             if expr.name not in cases:
-                suggestions = suggest(expr.name, cases)
+                by_label = {word: c.name for c in enum.cases for word in _plain(c.label or "").split()[:1]}
+                suggestions = suggest(expr.name, cases) or tuple(
+                    by_label[label] for label in suggest(_plain(expr.name), by_label, limit=1)
+                )
                 self.bag.error(
                     "CPF-E106",
                     f"enum `{enum.name}` has no case `{expr.name}`",
@@ -404,12 +455,15 @@ class _Checker:
         if op in ("+", "-"):
             if left.kind == "number" and right.kind == "number":
                 if left.unit != right.unit:
+                    hint = "both sides must have the same unit"
+                    if {left.unit, right.unit} == {MONEY.unit, HOURS.unit}:
+                        hint = "convert the hours first: hours × a rate in EUR/h (money/hours) gives money"
                     self.bag.error(
                         "CPF-E201",
-                        f"cannot {'add' if op == '+' else 'subtract'} {right.display()} "
-                        f"{'to' if op == '+' else 'from'} {left.display()}",
-                        expr.span,
-                        hint="convert first, e.g. hours * conversion_rate(d) gives money",
+                        f"cannot {'add' if op == '+' else 'subtract'} {right.required().display()} "
+                        f"{'to' if op == '+' else 'from'} {left.required().display()}",
+                        expr.right.span,
+                        hint=hint,
                         expected=left.required().display(),
                         found=right.required().display(),
                     )
@@ -460,6 +514,12 @@ class _Checker:
         self._expect(expr.body, body, BOOLEAN, f"`{expr.kind}` tests a condition")
         self._require_present(expr.body, body, f"what `{expr.kind}` tests")
         return BOOLEAN
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents, to match a French word against enum labels."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).split(" (")[0]
 
 
 def _compatible(found: Type, expected: Type) -> bool:

@@ -30,11 +30,13 @@ def check_cycles(edges: list[CallEdge], bag: DiagnosticBag) -> None:
             target = edge.callee
             if state.get(target) == 1:
                 start = next(i for i, e in enumerate([*stack, edge]) if e.caller == target)
-                loop = ([*stack, edge])[start:]
+                loop = [*stack, edge][start:]
                 members = frozenset(e.caller for e in loop)
                 if members not in reported:
                     reported.add(members)
-                    path = " → ".join([loop[0].caller] + [e.callee for e in loop])
+                    # Start the path at the rule whose call is underlined (the closing edge).
+                    ordered = [edge, *loop[:-1]]
+                    path = " → ".join([edge.caller] + [e.callee for e in ordered])
                     bag.error(
                         "CPF-E501",
                         f"circular definition: {path}",

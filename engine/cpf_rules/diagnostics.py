@@ -119,13 +119,13 @@ class CpfError(Exception):
         super().__init__("; ".join(d.message for d in self.diagnostics))
 
 
-def suggest(name: str, candidates: Iterable[str], limit: int = 3) -> tuple[str, ...]:
+def suggest(name: str, candidates: Iterable[str], limit: int = 3, cutoff: float = 0.7) -> tuple[str, ...]:
     """Closest names by edit distance, for "did you mean" hints.
 
     >>> suggest("anual_amount", ["annual_amount", "ceiling", "annual_ceiling"])
     ('annual_amount',)
     """
-    return tuple(difflib.get_close_matches(name, sorted(set(candidates)), n=limit, cutoff=0.7))
+    return tuple(difflib.get_close_matches(name, sorted(set(candidates)), n=limit, cutoff=cutoff))
 
 
 def did_you_mean(suggestions: Sequence[str]) -> str | None:

@@ -89,7 +89,19 @@ def _value_schema(type_: Type, symbols: Symbols, label: str | None) -> dict[str,
     if parts:
         schema["title"] = " ".join(parts)
     schema["x-cpf-type"] = type_.display()
+    schema["x-cpf-expected"] = _expected_words(type_, symbols, label)
     return schema
+
+
+def _expected_words(type_: Type, symbols: Symbols, label: str | None) -> str:
+    """What a value of this type looks like, in words, for error messages."""
+    if type_.kind == "enum" and type_.name in symbols.enums:
+        return "one of: " + ", ".join(c.name for c in symbols.enums[type_.name].cases)
+    if type_.kind == "list":
+        return "a list of " + (f"entries ({label})" if label else "entries")
+    if type_.kind == "record":
+        return "an object" + (f" ({label})" if label else "")
+    return _TYPE_WORDS.get(type_.display(), type_.display())
 
 
 def _record_schema(record: ast.RecordDecl, symbols: Symbols) -> dict[str, Any]:
@@ -125,7 +137,13 @@ def facts_schema(symbols: Symbols) -> dict[str, Any]:
         obj: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": section["properties"]}
         if key == YEARS_KEY:
             obj["properties"] = {
-                "year": {"type": "integer", "minimum": 1900, "maximum": 2200, "x-cpf-type": "year"},
+                "year": {
+                    "type": "integer",
+                    "minimum": 1900,
+                    "maximum": 2200,
+                    "x-cpf-type": "year",
+                    "x-cpf-expected": _TYPE_WORDS["year"],
+                },
                 **section["properties"],
             }
             obj["required"] = ["year", *section["required"]]
@@ -152,9 +170,12 @@ def _json_path(parts: Any) -> str:
 
 def _found(value: Any) -> str:
     if value is None:
-        return "null"
+        return "null (an empty value)"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        word = "true" if value else "false"
+        return f"{word} (YAML also reads yes/no/on/off as true/false)"
+    if isinstance(value, Decimal) and not value.is_finite():
+        return f"the non-finite number {value}"
     if isinstance(value, (int, Decimal, float)):
         return f"the number {value}"
     if isinstance(value, str):
@@ -166,11 +187,35 @@ def _found(value: Any) -> str:
     return type(value).__name__
 
 
+def _diagnostics_for(error: jsonschema.ValidationError) -> list[Diagnostic]:
+    """One diagnostic per problem (an object with three unknown fields gives three)."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return [_diagnostic_for(error)]
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    known = list(schema.get("properties", {}))
+    path = _json_path(error.absolute_path)
+    problems = []
+    for name in sorted((k for k in error.instance if k not in known), key=str):
+        suggestions = suggest(str(name), known)
+        problems.append(
+            Diagnostic(
+                "CPF-F103",
+                Severity.ERROR,
+                f"unknown field `{name}` in {path}",
+                path=f"{path}.{name}",
+                expected="one of: " + ", ".join(known),
+                hint=did_you_mean(suggestions) or "remove it, or declare it as an input in the rules",
+                suggestions=suggestions,
+            )
+        )
+    return problems
+
+
 def _diagnostic_for(error: jsonschema.ValidationError) -> Diagnostic:
     path = _json_path(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
-    expected_type = schema.get("x-cpf-type")
-    expected = _TYPE_WORDS.get(expected_type, expected_type) if isinstance(expected_type, str) else None
+    expected_words = schema.get("x-cpf-expected")
+    expected = expected_words if isinstance(expected_words, str) else None
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         field_schema = schema.get("properties", {}).get(missing, {})
@@ -180,22 +225,8 @@ def _diagnostic_for(error: jsonschema.ValidationError) -> Diagnostic:
             Severity.ERROR,
             f"missing field `{missing}`" + (f" ({title})" if title else ""),
             path=path,
-            expected=_TYPE_WORDS.get(field_schema.get("x-cpf-type", ""), field_schema.get("x-cpf-type")),
+            expected=field_schema.get("x-cpf-expected"),
             hint=f"add `{missing}` to {path}",
-        )
-    if error.validator == "additionalProperties":
-        known = list(schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(known)) if isinstance(error.instance, dict) else []
-        name = extra[0] if extra else "?"
-        suggestions = suggest(name, known)
-        return Diagnostic(
-            "CPF-F103",
-            Severity.ERROR,
-            f"unknown field `{name}` in {path}",
-            path=f"{path}.{name}",
-            expected="one of: " + ", ".join(known),
-            hint=did_you_mean(suggestions) or "remove it, or declare it as an input in the rules",
-            suggestions=suggestions,
         )
     if error.validator == "enum":
         cases = [str(c) for c in cast(list[Any], error.validator_value)]
@@ -261,6 +292,26 @@ _Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
 )
 
 
+MAX_INTEGER_DIGITS = 12
+MAX_DECIMALS = 12
+
+
+def _within_bounds(value: int | Decimal) -> bool:
+    """Numbers the law needs (hours, euros) with room to spare; refuses 1e999999999,
+    whose exact conversion would take minutes.
+
+    >>> _within_bounds(Decimal("1607.5")), _within_bounds(Decimal("1e999999999"))
+    (True, False)
+    """
+    if isinstance(value, int):
+        return len(str(abs(value))) <= MAX_INTEGER_DIGITS
+    if not value.is_finite():
+        return True  # reported by the schema as the wrong type
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    return len(digits) + exponent <= MAX_INTEGER_DIGITS and -exponent <= MAX_DECIMALS
+
+
 class FactsReader:
     """Validates facts documents against the schema of one rule set (reusable)."""
 
@@ -273,7 +324,7 @@ class FactsReader:
         """Read and validate a JSON or YAML facts file."""
         shown = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise CpfError(
                 [Diagnostic("CPF-F003", Severity.ERROR, f"facts file not found: {shown}", hint="check the path")]
@@ -288,7 +339,7 @@ class FactsReader:
         try:
             document = load_document_text(text, name)
         except YamlError as error:
-            raise CpfError([error.diagnostic]) from None
+            raise CpfError([error.diagnostic], {name: text}) from None
         return self.read_document(document)
 
     def read_document(self, document: Any) -> Facts:
@@ -302,14 +353,15 @@ class FactsReader:
                         "the facts document must be an object (a mapping)",
                         path="$",
                         expected="an object with " + ", ".join(self.schema["properties"]),
-                        found=_found(document),
+                        found="an empty document" if document is None else _found(document),
+                        hint="put the yearly entries under a `years:` key" if isinstance(document, list) else None,
                     )
                 ]
             )
         errors = sorted(
-            self._validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
+            self._validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator))
         )
-        problems = [_diagnostic_for(e) for e in errors]
+        problems = [d for e in errors for d in _diagnostics_for(e)]
         if not problems:
             problems = self._semantic_problems(document)
         if problems:
@@ -321,6 +373,20 @@ class FactsReader:
         problems: list[Diagnostic] = []
 
         def walk(value: Any, schema: dict[str, Any], path: list[Any]) -> None:
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and not _within_bounds(value):
+                text = str(value)
+                problems.append(
+                    Diagnostic(
+                        "CPF-F108",
+                        Severity.ERROR,
+                        f"{_json_path(path)} is too large or too precise",
+                        path=_json_path(path),
+                        expected=f"at most {MAX_INTEGER_DIGITS} digits before the decimal point "
+                        f"and {MAX_DECIMALS} after it",
+                        found=_found(value) if len(text) < 40 else f"a number written with {len(text)} characters",
+                    )
+                )
+                return
             if schema.get("format") == "date" and isinstance(value, str):
                 try:
                     datetime.date.fromisoformat(value)
@@ -351,12 +417,15 @@ class FactsReader:
                     Diagnostic(
                         "CPF-F107",
                         Severity.ERROR,
-                        f"year {year} is given twice ($.years[{seen[year]}] and $.years[{index}])",
+                        f"year {year} is given again at $.years[{index}] (first at $.years[{seen[year]}])",
                         path=f"$.years[{index}].year",
-                        hint="give one entry per calendar year; add up the hours of several employers",
+                        expected="one entry per calendar year",
+                        found=f"another entry for {year}",
+                        hint="add up the hours of several employers in one entry",
                     )
                 )
-            seen[year] = index
+            else:
+                seen[year] = index
         return problems
 
     def _convert_value(self, value: Any, type_: Type) -> Any:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import ast
 from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
 from .legal_refs import LegalRegistry
-from .types import BUILTIN_TYPES, PERIOD_TYPES, Type, Unit, unit_of_type_name
+from .types import BUILTIN_TYPES, PERIOD_TYPES, UNKNOWN, Type, unit_of_type_name
 
 # Names the language owns: functions and period fields. Declarations may not take them.
 BUILTIN_FUNCTIONS = (
@@ -116,7 +116,7 @@ def _resolve_type(ref: ast.TypeRef, symbols: Symbols, bag: DiagnosticBag) -> Typ
                 ref.span,
                 hint="unit types are money, hours and days",
             )
-            result = Type("number")
+            result = UNKNOWN
         else:
             result = Type("number", top / bottom)
     elif ref.kind == "list":
@@ -145,7 +145,7 @@ def _resolve_type(ref: ast.TypeRef, symbols: Symbols, bag: DiagnosticBag) -> Typ
             hint=did_you_mean(suggestions) or "types are " + ", ".join(BUILTIN_TYPES) + ", or a declared enum",
             suggestions=suggestions,
         )
-        result = Type("number", Unit())
+        result = UNKNOWN
     symbols.declared_types[id(ref)] = result
     return result
 
@@ -190,18 +190,33 @@ def _resolve_types(decl: ast.Declaration, symbols: Symbols, bag: DiagnosticBag) 
             )
 
 
+_LABEL_PLACE = {
+    ast.EnumDecl: "after its name",
+    ast.RecordDecl: "after its name",
+    ast.InputDecl: "after its type",
+    ast.ParameterDecl: "after its type",
+    ast.RuleDecl: "after its type",
+}
+
+
 def _check_label(decl: ast.Declaration, bag: DiagnosticBag) -> None:
+    kind = type(decl).__name__.removesuffix("Decl").lower()
     if decl.label is None:
         bag.error(
             "CPF-E303",
-            f"`{decl.name}` has no label",
+            f"{kind} `{decl.name}` has no label",
             decl.span,
-            hint='add its French label as a quoted text after the type, e.g. "Droits acquis au titre de l\'année"',
+            hint=f"add its French label, a quoted text {_LABEL_PLACE[type(decl)]}: the words of the law for it",
         )
     if isinstance(decl, ast.EnumDecl):
         for case in decl.cases:
             if case.label is None:
-                bag.error("CPF-E303", f"enum case `{case.name}` has no label", case.span, hint='add "libellé" after it')
+                bag.error(
+                    "CPF-E303",
+                    f"enum case `{case.name}` has no label",
+                    case.span,
+                    hint=f'add its French label after the case name, e.g. {case.name} "libellé"',
+                )
 
 
 def _check_citations(
@@ -216,7 +231,7 @@ def _check_citations(
         )
     for citation in citations:
         if citation.ref not in registry:
-            suggestions = suggest(citation.ref, registry.articles)
+            suggestions = suggest(citation.ref, registry.articles, cutoff=0.9)
             bag.error(
                 "CPF-E302",
                 f"`{citation.ref}` is not in legal_refs/",

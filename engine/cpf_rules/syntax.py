@@ -14,7 +14,7 @@ from typing import Any
 
 import lark
 from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, Span
@@ -53,8 +53,9 @@ def _terminal_words() -> dict[str, str]:
 
 
 def _describe_expected(expected: set[str]) -> str:
+    """Kinds of token first ("a number", "a name"), then keywords and symbols."""
     words = _terminal_words()
-    names = sorted({words.get(name, name.lower()) for name in expected})
+    names = sorted({words.get(name, name.lower()) for name in expected}, key=lambda w: (w.startswith("'"), w))
     if len(names) > 8:
         names = [*names[:8], "…"]
     return ", ".join(names)
@@ -62,7 +63,7 @@ def _describe_expected(expected: set[str]) -> str:
 
 def _describe_token(token: Token) -> str:
     if token.type == "$END":
-        return "the end of the file"
+        return "end of file"
     return f"'{token.value}'"
 
 
@@ -95,10 +96,9 @@ class _ToAst(Transformer[Token, Any]):
         return _span_of(self.file, meta)
 
     # -- annotations and small pieces
-    @v_args(meta=True)
-    def cite_ref(self, meta: Any, children: list[Any]) -> ast.Citation:
+    def cite_ref(self, children: list[Any]) -> ast.Citation:
         locator = _unquote(children[1]) if len(children) > 1 else None
-        return ast.Citation(self._span(meta), str(children[0]), locator)
+        return ast.Citation(_token_span(self.file, children[0]), str(children[0]), locator)
 
     def cite(self, children: list[Any]) -> list[ast.Citation]:
         return list(children)
@@ -362,8 +362,18 @@ def parse_value(text: str, file: str) -> ast.Expr:
         tree = _parser().parse(text, start="value_start")
     except UnexpectedInput as error:
         raise CpfError([_syntax_diagnostic(error, file, text)]) from None
-    expr: ast.Expr = _ToAst(file, text).transform(tree).children[0]
+    expr: ast.Expr = _transform(_ToAst(file, text), tree).children[0]
     return expr
+
+
+def _transform(transformer: _ToAst, tree: lark.Tree[Token]) -> Any:
+    """Run the transformer, letting our own diagnostics (a bad date) through Lark's wrapper."""
+    try:
+        return transformer.transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, CpfError):
+            raise error.orig_exc from None
+        raise
 
 
 def _flatten(children: list[Any]) -> list[Any]:
@@ -413,15 +423,14 @@ def _syntax_diagnostic(error: UnexpectedInput, file: str, source: str) -> Diagno
         position = error.pos_in_stream or 0
         char = source[position] if position < len(source) else "?"
         span = Span(file, line, column, line, column + 1)
-        expected = _describe_expected(set(error.allowed or ()))
         hint = "only letters, digits, _ and the operators + - * / == != < <= > >= are allowed here"
         if char == "'":
             hint = 'texts and labels are written between double quotes: "..."'
         elif char == "€":
             hint = "write amounts as 500 EUR, not 500 €"
-        return Diagnostic(
-            "CPF-E002", Severity.ERROR, f"unexpected character '{char}'", span, hint=hint, expected=expected
-        )
+        elif char == '"':
+            hint = 'this text is not closed: add the closing " on the same line'
+        return Diagnostic("CPF-E002", Severity.ERROR, f"unexpected character '{char}'", span, hint=hint)
     assert isinstance(error, UnexpectedEOF)
     lines = source.splitlines() or [""]
     span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
@@ -439,6 +448,10 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
         return "comparisons use `==`; a single `=` introduces a definition"
     if token.type == "NAME" and "EQUAL" in expected and "CITE" in expected:
         return 'a rule reads: rule NAME(PERIOD : year) : TYPE "label" cite ARTICLE = FORMULA'
+    if "THEN" in expected:
+        return "an if reads: if CONDITION then VALUE else VALUE"
+    if "ELSE" in expected:
+        return "an if needs its else: if CONDITION then VALUE else VALUE"
     if "CITE_REF" in expected:
         return 'cite an entry of legal_refs/, e.g. cite CT:L6323-11 "al. 2"'
     if token.type == "$END":
@@ -452,8 +465,7 @@ def parse_module(source: str, file: str) -> ast.Module:
         tree = _parser().parse(source, start="start")
     except UnexpectedInput as error:
         raise CpfError([_syntax_diagnostic(error, file, source)]) from None
-    transformer = _ToAst(file, source)
-    declarations = transformer.transform(tree).children
+    declarations = _transform(_ToAst(file, source), tree).children
     return ast.Module(file, source, tuple(declarations))
 
 

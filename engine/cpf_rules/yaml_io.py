@@ -1,9 +1,11 @@
 """Safe YAML and JSON reading that keeps decimals exact and dates as text.
 
 Base layer. YAML is read with a ``SafeLoader`` subclass in which non-integer numbers
-become :class:`decimal.Decimal` (never a binary float, so 0.10 stays 0.10) and dates stay
-strings (the facts validator parses them, so JSON and YAML facts behave the same). JSON
-is read with ``parse_float=Decimal``; NaN and Infinity are refused.
+become :class:`decimal.Decimal` (never a binary float, so 0.10 stays 0.10), dates stay
+strings (the facts validator parses them, so JSON and YAML facts behave the same) and a
+key given twice in one mapping is an error instead of a silent overwrite. JSON is read
+with ``parse_float=Decimal`` and the same duplicate-key rule; NaN and Infinity are
+refused. A UTF-8 byte-order mark is accepted.
 
 >>> load_yaml_text("amount: 0.10\\nday: 2019-01-01", "x.yaml")
 {'amount': Decimal('0.10'), 'day': '2019-01-01'}
@@ -12,6 +14,7 @@ is read with ``parse_float=Decimal``; NaN and Infinity are refused.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +32,19 @@ class YamlError(Exception):
 
 
 class _DecimalSafeLoader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver, reading floats as Decimal."""
+    """SafeLoader without the timestamp resolver, reading floats as Decimal, refusing
+    duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, bool, Decimal)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 _DecimalSafeLoader.yaml_implicit_resolvers = {
@@ -40,30 +55,54 @@ _DecimalSafeLoader.yaml_implicit_resolvers = {
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
     text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
-    if text.lower() in (".inf", "+.inf", "-.inf", ".nan"):
-        raise yaml.constructor.ConstructorError(None, None, f"'{text}' is not a finite number", node.start_mark)
+    lowered = text.lower()
+    if lowered in (".inf", "+.inf"):
+        return Decimal("Infinity")  # refused by the facts schema as a non-finite number
+    if lowered == "-.inf":
+        return Decimal("-Infinity")
+    if lowered == ".nan":
+        return Decimal("NaN")
     return Decimal(text)
 
 
 _DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
+# PyYAML's words for the common mistakes, said plainly.
+_YAML_PROBLEMS = (
+    ("found character '\\t' that cannot start any token", "YAML does not allow tabs for indentation: use spaces"),
+    ("expected <block end>, but found", "this line is not aligned with the lines above it in the same block"),
+    (
+        "mapping values are not allowed here",
+        "a `key: value` is not allowed here: check the indentation or quote the value",
+    ),
+    ("could not find expected ':'", "a `key: value` pair is missing its `:`"),
+)
+
+
+def _strip_bom(text: str) -> str:
+    return text[1:] if text.startswith("\ufeff") else text
+
 
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse one YAML document; raise :class:`YamlError` with file:line:col on error."""
     try:
-        return yaml.load(text, Loader=_DecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(_strip_bom(text), Loader=_DecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else 1
-        problem = error.problem or "invalid YAML"
+        problem = str(error.problem or "invalid YAML")
+        message = next((plain for raw, plain in _YAML_PROBLEMS if problem.startswith(raw)), problem)
+        duplicate = "given twice" in problem
         raise YamlError(
             Diagnostic(
                 "CPF-F001",
                 Severity.ERROR,
-                f"this file is not valid YAML: {problem}",
+                message if duplicate else f"this file is not valid YAML: {message}",
                 Span(file, line, column, line, column + 1),
-                hint="check the indentation and the quoting on this line",
+                hint="keep one of the two values"
+                if duplicate
+                else "check the indentation and the quoting on this line",
             )
         ) from None
     except yaml.YAMLError as error:
@@ -72,24 +111,72 @@ def load_yaml_text(text: str, file: str) -> Any:
         ) from None
 
 
+class _JsonValueError(ValueError):
+    def __init__(self, message: str, needle: str) -> None:
+        super().__init__(message)
+        self.needle = needle
+
+
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+    raise _JsonValueError(f"{name} is not a number (JSON has no NaN or Infinity)", name)
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _JsonValueError(f'the key "{key}" is given twice in this object', f'"{key}"')
+        result[key] = value
+    return result
+
+
+def _position(text: str, needle: str, occurrence: int) -> tuple[int, int]:
+    """Line and column (1-based) of the n-th occurrence of ``needle`` in ``text``."""
+    matches = [m.start() for m in re.finditer(re.escape(needle), text)]
+    if len(matches) < occurrence:
+        return 1, 1
+    offset = matches[occurrence - 1]
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def load_json_text(text: str, file: str) -> Any:
     """Parse one JSON document with exact decimals; raise :class:`YamlError` on error."""
+    text = _strip_bom(text)
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        return json.loads(
+            text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
+        )
     except json.JSONDecodeError as error:
+        hint = None
+        before = text[: error.pos].rstrip()
+        if before.endswith(",") and error.msg.startswith(("Expecting value", "Expecting property name")):
+            hint = "a comma cannot end a list or an object in JSON: remove it"
+            offset = len(before) - 1  # point at the comma itself
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        else:
+            line, column = error.lineno, error.colno
         raise YamlError(
             Diagnostic(
                 "CPF-F002",
                 Severity.ERROR,
                 f"this file is not valid JSON: {error.msg}",
-                Span(file, error.lineno, error.colno, error.lineno, error.colno + 1),
+                Span(file, line, column, line, column + 1),
+                hint=hint,
             )
         ) from None
-    except ValueError as error:
+    except _JsonValueError as error:
+        line, column = _position(text, error.needle, 2 if "twice" in str(error) else 1)
+        raise YamlError(
+            Diagnostic(
+                "CPF-F002",
+                Severity.ERROR,
+                f"this file is not valid JSON: {error}",
+                Span(file, line, column, line, column + len(error.needle)),
+            )
+        ) from None
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
         raise YamlError(
             Diagnostic("CPF-F002", Severity.ERROR, f"this file is not valid JSON: {error}", Span(file, 1, 1, 1, 2))
         ) from None
