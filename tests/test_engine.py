@@ -86,7 +86,7 @@ rule amount(y : year) : money "Montant" cite CT:R6323-1
 def test_one_applicable_exception_is_the_branch_in_the_trace() -> None:
     # R6323-3-1 I: a declared low-qualified employee working full time gets 800 €.
     facts = {"holder": {"low_qualified_declared_on": "2019-03-01"}, "years": [{"year": 2019, "worked_hours": 1607}]}
-    result = evaluate(load_rules(), facts, ["amount_due(2019)"], as_of=AS_OF)
+    result = evaluate(load_rules(), facts, ["employee_amount(2019)"], as_of=AS_OF)
     trace = result.answers[0].trace
     assert trace is not None and trace.branch == "exception low_qualified"
     assert [c.ref for c in trace.children[0].citations] == ["CT:L6323-11-1", "CT:R6323-3-1"]

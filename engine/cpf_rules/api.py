@@ -38,7 +38,9 @@ def read_facts(rules: RuleSet, facts: Facts | Mapping[str, Any] | str | Path) ->
     reader = rules.facts_reader
     if isinstance(facts, (str, Path)):
         return reader.read_file(Path(facts))  # type: ignore[no-any-return]
-    return reader.read_document(dict(facts))  # type: ignore[no-any-return]
+    # Anything else (a list, None, a number from a JSON body) gets CPF-F101, not a TypeError.
+    document = dict(facts) if isinstance(facts, Mapping) else facts
+    return reader.read_document(document)  # type: ignore[no-any-return]
 
 
 def evaluate(
@@ -47,6 +49,8 @@ def evaluate(
     questions: Iterable[str],
     as_of: datetime.date | None = None,
     trace: bool = True,
+    max_steps: int | None = None,
+    compiled: bool = False,
 ) -> Result:
     """Answer ``questions`` for one holder.
 
@@ -54,7 +58,8 @@ def evaluate(
     evaluation error in one question (a parameter with no value on a date, two
     exceptions that both apply...) is reported in that question's :class:`Answer` and
     does not stop the others. ``as_of`` dates citations of rules that have no period
-    (default: today).
+    (default: today). ``compiled=True`` runs the compiled evaluator. ``max_steps`` bounds the steps of all the questions together (an
+    answer past it fails with CPF-R007); each question is also bounded by ``MAX_STEPS``.
     """
     typed_facts = read_facts(rules, facts)
     parsed = []
@@ -69,7 +74,11 @@ def evaluate(
     if not parsed:
         raise CpfError([Diagnostic("CPF-Q002", Severity.ERROR, "no question asked", hint="ask e.g. balance(2024)")])
     day = as_of or datetime.date.today()
-    evaluation = Evaluation(rules, typed_facts, day, with_trace=trace)
+    evaluation = Evaluation(rules, typed_facts, day, with_trace=trace, step_budget=max_steps)
+    if compiled:  # same values, traces and errors, from closures compiled once (compiled.py)
+        from .compiled import compile_rules
+
+        evaluation = compile_rules(rules).evaluation(typed_facts, day, trace, step_budget=max_steps)
     answers = []
     for question in parsed:
         try:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import ast
+from .calendar import CALENDAR_FUNCTIONS
 from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
 from .resolve import BUILTIN_FUNCTIONS, Symbols
 from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, UNKNOWN, YEAR, Type, Unit, unit_of_literal
@@ -337,6 +338,13 @@ class _Checker:
             return Type(
                 first.kind, first.unit, all(t.integer for t in types), first.name, any(t.optional for t in types)
             )
+        if name in CALENDAR_FUNCTIONS:
+            if not self._arity(expr, 2, f"{name}(DATE, DATE)", scope):
+                return INTEGER
+            date_types = [self.infer(a, scope) for a in expr.args]
+            for date_arg, date_type in zip(expr.args, date_types, strict=True):
+                self._expect(date_arg, date_type, DATE, f"`{name}` counts between two dates")
+            return INTEGER.as_optional(any(t.optional for t in date_types))
         if name in ROUNDING_FUNCTIONS:
             expected = ROUNDING_FUNCTIONS[name]
             if not self._arity(expr, 1, f"{name}(VALUE)", scope):

@@ -1,4 +1,5 @@
-"""The ``cpf`` command line: ``evaluate``, ``check``, ``schema``.
+"""The ``cpf`` command line: ``evaluate``, ``check``, ``schema`` (the analysts' tools ``test``,
+``fmt``, ``docs``, ``reform``, ``lsp`` are in :mod:`tools_cli`).
 
 A surface: it only parses arguments, calls the public API and prints renderings.
 Exit status: 0 success, 1 the input is wrong (rules, facts, question: diagnostics are
@@ -68,6 +69,20 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of a facts document")
     schema.add_argument("--rules", type=Path, help="rules directory (default: the bundled rules/)")
     schema.add_argument("--legal-refs", type=Path)
+
+    from .batch.cli import add_parser as add_batch_parser
+
+    add_batch_parser(commands, _date)
+    from .http.cli import add_parser as add_serve_parser
+
+    add_serve_parser(commands)
+
+    from .explain.cli import add_parsers
+
+    add_parsers(commands, _date)
+    from .tools_cli import add_parsers as add_tool_parsers
+
+    add_tool_parsers(commands)
     return parser
 
 
@@ -104,7 +119,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
     rules = load_rules(args.rules, args.legal_refs)
     as_of = args.as_of or datetime.date.today()
-    result = evaluate(rules, args.facts, args.question, as_of=as_of, trace=not args.no_trace)
+    result = evaluate(rules, args.facts, args.question, as_of=as_of, trace=not args.no_trace, compiled=True)
     if args.format == "json":
         from .render.json import dumps, result_to_json
 
@@ -136,6 +151,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check(args)
         if args.command == "evaluate":
             return _run_evaluate(args)
+        if args.command == "batch":
+            from .batch.cli import run as run_batch
+
+            return run_batch(args)
+        if args.command == "serve":
+            from .http.cli import run as run_serve
+
+            return run_serve(args)
+        if args.command in ("test", "fmt", "docs", "reform", "lsp"):
+            from .tools_cli import run as run_tool
+
+            return run_tool(args)
+        if args.command in ("explain", "diff"):
+            from .explain.cli import run
+
+            return run(args, _color(sys.stdout, getattr(args, "color", "auto")))
         return _run_schema(args)
     except CpfError as error:
         _print_diagnostics(error.diagnostics, error.sources, as_json)

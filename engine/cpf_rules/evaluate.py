@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import ast
+from .calendar import CALENDAR
 from .diagnostics import Diagnostic, Severity, Span
 from .facts import Facts
 from .model import RuleSet
@@ -69,6 +70,29 @@ def _error(code: str, message: str, span: Span | None, hint: str | None = None) 
     return EvaluationError(Diagnostic(code, Severity.ERROR, message, span, hint=hint))
 
 
+def _outside_calendar(what: str, span: Span | None) -> EvaluationError:
+    """CPF-R008: date or year arithmetic left the calendar (years 1 to 9999)."""
+    return _error(
+        "CPF-R008",
+        f"{what} is outside the calendar (years {datetime.MINYEAR} to {datetime.MAXYEAR})",
+        span,
+        hint="a computation on dates or years runs away: check the days or years added or removed",
+    )
+
+
+def _in_calendar(period: Any) -> bool:
+    """False for a year period outside 1..9999 (its 1 January does not exist)."""
+    return not isinstance(period, int) or datetime.MINYEAR <= period <= datetime.MAXYEAR
+
+
+def _shift(day: datetime.date, days: Any, span: Span) -> datetime.date:
+    """``day`` plus a whole number of days, or CPF-R008 past the calendar's ends."""
+    try:
+        return day + datetime.timedelta(days=int(days))
+    except OverflowError:
+        raise _outside_calendar(f"{day.isoformat()} + {int(days)} days", span) from None
+
+
 @dataclass
 class _Frame:
     """Trace material collected while evaluating one rule, exception or let."""
@@ -107,11 +131,23 @@ def period_date(period: Any, as_of: datetime.date) -> datetime.date:
 class Evaluation:
     """One holder's evaluation: memo, trace frames, budget. Not shared across threads."""
 
-    def __init__(self, model: RuleSet, facts: Facts, as_of: datetime.date, with_trace: bool = True) -> None:
+    def __init__(
+        self,
+        model: RuleSet,
+        facts: Facts,
+        as_of: datetime.date,
+        with_trace: bool = True,
+        step_budget: int | None = None,
+    ) -> None:
         self.model = model
         self.facts = facts
         self.as_of = as_of
         self.with_trace = with_trace
+        self.step_budget = step_budget
+        """Steps allowed for all the questions of this evaluation together (None: only the
+        per-question MAX_STEPS applies); the HTTP API uses it to bound a request's work."""
+        self.budget_used = 0
+        self._step_limit = MAX_STEPS
         self.memo: dict[tuple[str, Any], tuple[Any, TraceNode]] = {}
         self.active: list[tuple[str, Any]] = []
         self.frames: list[_Frame] = [_Frame()]
@@ -140,14 +176,28 @@ class Evaluation:
     # ---- entry points ------------------------------------------------------------------
     def question(self, name: str, period: Any) -> tuple[Any, TraceNode]:
         """Evaluate a rule or a parameter for a period; return the value and its trace."""
+        self.budget_used += self.steps
         self.steps = 0
+        if self.step_budget is not None:
+            self._step_limit = min(MAX_STEPS, self.step_budget - self.budget_used)
         self.frames = [_Frame()]
         if sys.getrecursionlimit() < 20 * MAX_DEPTH:
             sys.setrecursionlimit(20 * MAX_DEPTH)
-        if name in self.symbols.rules:
-            value = self.call_rule(self.symbols.rules[name], period, self.symbols.rules[name].span)
-        else:
-            value = self._parameter(self.symbols.parameters[name], period, self.symbols.parameters[name].span)
+        try:
+            if name in self.symbols.rules:
+                value = self.call_rule(self.symbols.rules[name], period, self.symbols.rules[name].span)
+            else:
+                value = self._parameter(self.symbols.parameters[name], period, self.symbols.parameters[name].span)
+        except RecursionError:
+            # Deep formulas inside a deep recursion on periods can exhaust Python's stack
+            # before MAX_DEPTH rule calls: the same verdict, never a RecursionError.
+            self.active.clear()
+            raise _error(
+                "CPF-R003",
+                f"{name}({period_text(period)}) nests too deep to be evaluated (rule calls and formulas together)",
+                self.symbols.rules[name].span if name in self.symbols.rules else None,
+                hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
+            ) from None
         return value, self.frames[0].children[-1]
 
     # ---- trace helpers -----------------------------------------------------------------
@@ -188,7 +238,14 @@ class Evaluation:
 
     def _tick(self, span: Span) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
+        if self.steps > self._step_limit:
+            if self._step_limit < MAX_STEPS:
+                raise _error(
+                    "CPF-R007",
+                    f"evaluation stopped: its budget of {self.step_budget:,} steps is spent",
+                    span,
+                    hint="ask fewer questions per holder, or allow a larger step budget",
+                )
             raise _error(
                 "CPF-R007",
                 f"evaluation stopped after {MAX_STEPS:,} steps",
@@ -222,6 +279,8 @@ class Evaluation:
         self.frames.append(_Frame())
         try:
             env: dict[str, Any] = {rule.formals[0].name: period} if rule.formals else {}
+            if not _in_calendar(period):
+                raise _outside_calendar(f"the year {period} of {rule.name}", call_span)
             on = period_date(period, self.as_of)
             value, branch, exception_nodes = self._rule_value(rule, env, on)
             frame = self.frames[-1]
@@ -406,6 +465,8 @@ class Evaluation:
             return MISSING
         if name in ROUNDINGS:
             return ROUNDINGS[name](args[0])
+        if name in CALENDAR:
+            return Fraction(CALENDAR[name](args[0], args[1]))
         if name == "min":
             return min(args)
         if name == "max":
@@ -428,6 +489,8 @@ class Evaluation:
         if target_type is None:
             raise _error("CPF-R900", "internal error: unchecked expression", expr.span)
         if target_type.kind == "year":
+            if not datetime.MINYEAR <= base <= datetime.MAXYEAR:
+                raise _outside_calendar(f"the year {base}", expr.span)
             return datetime.date(base, 1, 1) if expr.name == "start" else datetime.date(base, 12, 31)
         if target_type.kind == "date":
             return base.year
@@ -471,7 +534,7 @@ class Evaluation:
             return left >= right
         if op == "+":
             if isinstance(left, datetime.date):
-                return left + datetime.timedelta(days=int(right))
+                return _shift(left, right, expr.span)
             if isinstance(left, int):  # a year plus a whole number of years
                 return left + int(right)
             return left + right
@@ -479,7 +542,7 @@ class Evaluation:
             if isinstance(left, datetime.date):
                 if isinstance(right, datetime.date):
                     return Fraction((left - right).days)
-                return left - datetime.timedelta(days=int(right))
+                return _shift(left, -int(right), expr.span)
             if isinstance(left, int):  # year - year is a number of years; year - n a year
                 return Fraction(left - right) if isinstance(right, int) else left - int(right)
             return left - right

@@ -118,7 +118,6 @@ def _record_schema(record: ast.RecordDecl, symbols: Symbols) -> dict[str, Any]:
 def facts_schema(symbols: Symbols) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a facts document for these rules."""
     sections: dict[str, dict[str, Any]] = {}
-    required_sections: set[str] = set()
     properties: dict[str, Any] = {}
     for decl in sorted(symbols.inputs.values(), key=lambda d: d.name):
         type_ = symbols.type_of(decl.type)
@@ -130,9 +129,10 @@ def facts_schema(symbols: Symbols) -> dict[str, Any]:
         section = sections.setdefault(key, {"properties": {}, "required": []})
         section["properties"][decl.name] = value_schema
         if not decl.optional and decl.default is None:
+            # Required inside its section only: a document without a `request:` section is
+            # still valid for accrual questions; a rule that reads a field of an absent
+            # section reports it at evaluation (CPF-R005).
             section["required"].append(decl.name)
-            if key != YEARS_KEY:
-                required_sections.add(key)
     for key, section in sorted(sections.items()):
         obj: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": section["properties"]}
         if key == YEARS_KEY:
@@ -159,8 +159,6 @@ def facts_schema(symbols: Symbols) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": dict(sorted(properties.items())),
     }
-    if required_sections:
-        schema["required"] = sorted(required_sections)
     return schema
 
 
@@ -295,6 +293,13 @@ _Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
 MAX_INTEGER_DIGITS = 12
 MAX_DECIMALS = 12
 
+MAX_FACTS_BYTES = 2_000_000
+"""Largest facts document read (CPF-F109): one holder's facts take a few kilobytes; a
+ledger of 10,000 operations about 700 KB."""
+
+MAX_LIST_ITEMS = 10_000
+"""Longest list in a facts document (CPF-F110): years, ledger or any other list."""
+
 
 def _within_bounds(value: int | Decimal) -> bool:
     """Numbers the law needs (hours, euros) with room to spare; refuses 1e999999999,
@@ -312,6 +317,49 @@ def _within_bounds(value: int | Decimal) -> bool:
     return len(digits) + exponent <= MAX_INTEGER_DIGITS and -exponent <= MAX_DECIMALS
 
 
+def _too_large(name: str, size: int) -> Diagnostic:
+    return Diagnostic(
+        "CPF-F109",
+        Severity.ERROR,
+        f"the facts document {name} is too large",
+        path="$",
+        expected=f"at most {MAX_FACTS_BYTES:,} bytes (one holder)",
+        found=f"{size:,} bytes",
+        hint="send one holder per document",
+    )
+
+
+def _overlong_lists(document: dict[str, Any]) -> list[Diagnostic]:
+    """CPF-F110 for each list longer than :data:`MAX_LIST_ITEMS`, checked before the schema
+    (validating a million entries would take minutes). Walks with an explicit stack and
+    visits each object once (YAML aliases may share them)."""
+    problems: list[Diagnostic] = []
+    stack: list[tuple[Any, list[Any]]] = [(document, [])]
+    seen: set[int] = set()
+    while stack:
+        value, path = stack.pop()
+        if id(value) in seen or len(path) > 8:  # deeper than any schema: the schema reports it
+            continue
+        seen.add(id(value))
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                problems.append(
+                    Diagnostic(
+                        "CPF-F110",
+                        Severity.ERROR,
+                        f"{_json_path(path)} has too many entries",
+                        path=_json_path(path),
+                        expected=f"at most {MAX_LIST_ITEMS:,} entries",
+                        found=f"{len(value):,} entries",
+                    )
+                )
+                continue
+            stack.extend((item, [*path, index]) for index, item in enumerate(value))
+        elif isinstance(value, dict):
+            stack.extend((item, [*path, key]) for key, item in value.items())
+    return sorted(problems, key=lambda d: d.path or "")
+
+
 class FactsReader:
     """Validates facts documents against the schema of one rule set (reusable)."""
 
@@ -324,6 +372,8 @@ class FactsReader:
         """Read and validate a JSON or YAML facts file."""
         shown = str(path)
         try:
+            if path.stat().st_size > MAX_FACTS_BYTES:  # refused before reading it into memory
+                raise CpfError([_too_large(shown, path.stat().st_size)])
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise CpfError(
@@ -336,6 +386,8 @@ class FactsReader:
         return self.read_text(text, shown)
 
     def read_text(self, text: str, name: str = "facts.yaml") -> Facts:
+        if len(text) > MAX_FACTS_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_FACTS_BYTES:
+            raise CpfError([_too_large(name, len(text.encode("utf-8", "surrogatepass")))])
         try:
             document = load_document_text(text, name)
         except YamlError as error:
@@ -358,6 +410,9 @@ class FactsReader:
                     )
                 ]
             )
+        too_long = _overlong_lists(document)
+        if too_long:
+            raise CpfError(too_long)
         errors = sorted(
             self._validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator))
         )

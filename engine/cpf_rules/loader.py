@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ast
+from .cache import load_legal_refs_cached, parse_module_cached
 from .check import check
 from .cycles import check_cycles
 from .diagnostics import CpfError, Diagnostic, DiagnosticBag, Severity
-from .legal_refs import LegalRegistry, load_legal_refs
+from .legal_refs import LegalRegistry
 from .model import RuleSet
 from .paths import default_legal_refs_dir, default_rules_dir
 from .resolve import resolve
-from .syntax import parse_module
+from .syntax import MAX_RULE_FILE_BYTES
 
 RULE_SUFFIX = ".cpf"
 
@@ -56,6 +57,19 @@ def _read_sources(rules_dir: Path) -> dict[str, str]:
     problems: list[Diagnostic] = []
     for path in files:
         shown = path.relative_to(root).as_posix()
+        size = path.stat().st_size
+        if size > MAX_RULE_FILE_BYTES:  # refused before reading it into memory
+            problems.append(
+                Diagnostic(
+                    "CPF-E012",
+                    Severity.ERROR,
+                    f"{shown} is too large to be a rule file",
+                    expected=f"at most {MAX_RULE_FILE_BYTES:,} bytes",
+                    found=f"{size:,} bytes",
+                    hint="split the rules into several files, one per legal mechanism",
+                )
+            )
+            continue
         try:
             sources[shown] = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
@@ -78,16 +92,26 @@ def _fingerprint(sources: dict[str, str], legal_refs_dir: Path) -> str:
 
 
 _CACHE: dict[tuple[str, str, str], RuleSet] = {}
+_CACHE_SIZE = 64
+"""Rule sets kept (oldest dropped first): the language server checks a new text at each edit."""
 
 
-def check_rules(rules_dir: Path | None = None, legal_refs_dir: Path | None = None) -> CheckReport:
-    """Run every static check; never raises for bad rule files (diagnostics instead)."""
+def check_rules(
+    rules_dir: Path | None = None, legal_refs_dir: Path | None = None, overlay: dict[str, str] | None = None
+) -> CheckReport:
+    """Run every static check; never raises for bad rule files (diagnostics instead).
+
+    ``overlay`` maps display names (``rules/x.cpf``) to texts that replace or add to the
+    files on disk: the editor's unsaved buffers (used by the language server).
+    """
     rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
     refs_dir = _legal_refs_for(rules_dir, Path(legal_refs_dir) if legal_refs_dir else None)
     try:
         sources = _read_sources(rules_dir)
     except CpfError as error:
         return CheckReport(error.diagnostics, {}, None)
+    if overlay:
+        sources = dict(sorted({**sources, **overlay}.items()))
     fingerprint = _fingerprint(sources, refs_dir)
     key = (str(rules_dir.resolve()), str(refs_dir.resolve()), fingerprint)
     if key in _CACHE:
@@ -96,14 +120,14 @@ def check_rules(rules_dir: Path | None = None, legal_refs_dir: Path | None = Non
 
     bag = DiagnosticBag()
     try:
-        registry = load_legal_refs(refs_dir)
+        registry = load_legal_refs_cached(refs_dir)  # cache.py: keyed on every file
     except CpfError as error:
         bag.extend(error.diagnostics)
         registry = LegalRegistry({})
     modules: list[ast.Module] = []
     for name, text in sources.items():
         try:
-            modules.append(parse_module(text, name))
+            modules.append(parse_module_cached(text, name))  # cache.py: keyed on grammar + text
         except CpfError as error:
             bag.extend(error.diagnostics)
     if bag.has_errors:
@@ -111,6 +135,10 @@ def check_rules(rules_dir: Path | None = None, legal_refs_dir: Path | None = Non
     symbols = resolve(modules, registry, bag)
     checked = check(symbols, bag)
     check_cycles(checked.edges, bag)
+    if not bag.has_errors:  # lints (CPF-L…, warnings) reason on a rule set free of errors
+        from .lints import run_lints
+
+        bag.extend(run_lints(symbols, registry))
     diagnostics = tuple(sorted(bag.items, key=_order))
     if bag.has_errors:
         return CheckReport(diagnostics, sources, None)
@@ -126,6 +154,8 @@ def check_rules(rules_dir: Path | None = None, legal_refs_dir: Path | None = Non
         modules=tuple(modules),
     )
     _CACHE[key] = ruleset
+    while len(_CACHE) > _CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]
     return CheckReport(diagnostics, sources, ruleset)
 
 

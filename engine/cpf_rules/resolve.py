@@ -24,6 +24,8 @@ BUILTIN_FUNCTIONS = (
     "round_half_up_to_cent",
     "round_up_to_hour",
     "round_to_nearest_hour",
+    "years_between",
+    "months_between",
 )
 
 

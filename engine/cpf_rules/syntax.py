@@ -20,6 +20,15 @@ from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, Span
 from .paths import grammar_file
 
+MAX_RULE_FILE_BYTES = 256 * 1024
+"""Largest rule file accepted (CPF-E012): a hundred times the largest bundled file; parsing
+it takes about a second, so a runaway generated file cannot stall `cpf check`."""
+
+MAX_NESTING_DEPTH = 100
+"""Deepest syntax tree accepted (CPF-E013); the bundled rules reach 14. The later stages
+walk the tree recursively, so 10,000 nested `-` or `if` get a diagnostic, not a
+RecursionError. Parentheses alone add no level and are bounded by the file size."""
+
 # What each terminal is called in an error message.
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -34,8 +43,12 @@ _TERMINAL_WORDS = {
 
 @functools.cache
 def _parser() -> lark.Lark:
+    from .cache import lark_cache_file  # parser tables cached per grammar text (cache.py)
+
+    grammar = grammar_file().read_text(encoding="utf-8")
     return lark.Lark(
-        grammar_file().read_text(encoding="utf-8"),
+        grammar,
+        cache=lark_cache_file(grammar, lark.__version__),
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
@@ -358,10 +371,12 @@ class _ToAst(Transformer[Token, Any]):
 
 def parse_value(text: str, file: str) -> ast.Expr:
     """Parse a lone expression (a what-if value such as ``6000 EUR``); raise CpfError."""
+    check_size(text, file)
     try:
         tree = _parser().parse(text, start="value_start")
     except UnexpectedInput as error:
         raise CpfError([_syntax_diagnostic(error, file, text)]) from None
+    check_depth(tree, file)
     expr: ast.Expr = _transform(_ToAst(file, text), tree).children[0]
     return expr
 
@@ -459,12 +474,60 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
     return None
 
 
+def check_size(source: str, file: str) -> None:
+    """Refuse a text larger than :data:`MAX_RULE_FILE_BYTES` (CPF-E012) before parsing it."""
+    size = len(source.encode("utf-8", "surrogatepass"))
+    if size > MAX_RULE_FILE_BYTES:
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-E012",
+                    Severity.ERROR,
+                    f"{file} is too large to be a rule file",
+                    Span(file, 1, 1, 1, 2),
+                    expected=f"at most {MAX_RULE_FILE_BYTES:,} bytes",
+                    found=f"{size:,} bytes",
+                    hint="split the rules into several files, one per legal mechanism",
+                )
+            ]
+        )
+
+
+def check_depth(tree: lark.Tree[Token], file: str) -> None:
+    """Refuse a syntax tree deeper than :data:`MAX_NESTING_DEPTH` (CPF-E013).
+
+    Walks the tree with an explicit stack: the check itself cannot overflow.
+    """
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING_DEPTH:
+            meta = node.meta
+            line = getattr(meta, "line", 1) or 1
+            column = getattr(meta, "column", 1) or 1
+            raise CpfError(
+                [
+                    Diagnostic(
+                        "CPF-E013",
+                        Severity.ERROR,
+                        f"this formula is nested more than {MAX_NESTING_DEPTH} levels deep",
+                        Span(file, line, column, line, column + 1),
+                        expected=f"at most {MAX_NESTING_DEPTH} nested operators, calls, `if` or `let`",
+                        hint="name intermediate values with `let … in`, or split the formula into several rules",
+                    )
+                ]
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+
+
 def parse_module(source: str, file: str) -> ast.Module:
     """Parse one rule file's text; raise :class:`CpfError` with one diagnostic on error."""
+    check_size(source, file)
     try:
         tree = _parser().parse(source, start="start")
     except UnexpectedInput as error:
         raise CpfError([_syntax_diagnostic(error, file, source)]) from None
+    check_depth(tree, file)
     declarations = _transform(_ToAst(file, source), tree).children
     return ast.Module(file, source, tuple(declarations))
 

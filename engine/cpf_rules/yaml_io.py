@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,10 @@ class _DecimalSafeLoader(yaml.SafeLoader):
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a TypeError
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a name or a number, not a list or a mapping", key_node.start_mark
+                )
             if isinstance(key, (str, int, bool, Decimal)) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
@@ -83,8 +88,45 @@ def _strip_bom(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+MAX_FLOW_NESTING = 32
+"""Deepest ``[`` / ``{`` nesting read in YAML (a facts document needs 3). PyYAML's time
+grows with the square of this depth (5,000 ``[`` take 25 s), so it is measured first."""
+
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|(?:^|(?<=\s))#[^\n]*', re.M)
+
+
+def _flow_nesting_at(text: str) -> int | None:
+    """Offset where ``[``/``{`` nesting (outside quotes and comments) passes the limit."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_NESTING:
+        return None
+    depth = 0
+    cleaned = _QUOTED_OR_COMMENT.sub(lambda m: " " * len(m.group()), text)
+    for offset, char in enumerate(cleaned):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_NESTING:
+                return offset
+        elif char in "]}" and depth:
+            depth -= 1
+    return None
+
+
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse one YAML document; raise :class:`YamlError` with file:line:col on error."""
+    deep = _flow_nesting_at(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        column = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        diagnostic = _too_deep("CPF-F001", "YAML", file)
+        raise YamlError(
+            Diagnostic(
+                diagnostic.code,
+                diagnostic.severity,
+                f"this YAML document nests lists or objects more than {MAX_FLOW_NESTING} levels deep",
+                Span(file, line, column, line, column + 1),
+                hint=diagnostic.hint,
+            )
+        )
     try:
         return yaml.load(_strip_bom(text), Loader=_DecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
@@ -109,6 +151,22 @@ def load_yaml_text(text: str, file: str) -> Any:
         raise YamlError(
             Diagnostic("CPF-F001", Severity.ERROR, f"this file is not valid YAML: {error}", Span(file, 1, 1, 1, 2))
         ) from None
+    except RecursionError:
+        raise YamlError(_too_deep("CPF-F001", "YAML", file)) from None
+    except (ValueError, ArithmeticError) as error:  # 4,301 digits; `!!float abc`
+        raise YamlError(
+            Diagnostic("CPF-F001", Severity.ERROR, f"this file is not valid YAML: {error}", Span(file, 1, 1, 1, 2))
+        ) from None
+
+
+def _too_deep(code: str, language: str, file: str) -> Diagnostic:
+    return Diagnostic(
+        code,
+        Severity.ERROR,
+        f"this {language} document is nested too deeply to be read",
+        Span(file, 1, 1, 1, 2),
+        hint="a facts document is an object of lists of objects: a few levels deep",
+    )
 
 
 class _JsonValueError(ValueError):
@@ -180,6 +238,8 @@ def load_json_text(text: str, file: str) -> Any:
         raise YamlError(
             Diagnostic("CPF-F002", Severity.ERROR, f"this file is not valid JSON: {error}", Span(file, 1, 1, 1, 2))
         ) from None
+    except RecursionError:
+        raise YamlError(_too_deep("CPF-F002", "JSON", file)) from None
 
 
 def load_document_text(text: str, file: str) -> Any:

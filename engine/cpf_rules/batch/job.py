@@ -1,0 +1,199 @@
+"""``cpf batch``: read holders in chunks, answer them, write the answers; locally or on Dask.
+
+Each chunk goes through :func:`process_chunk`: every raw document is validated by the
+same facts reader as ``cpf evaluate`` (a bad document gives an output row with its
+diagnostics, and the run goes on), then the valid holders are answered by
+:func:`~cpf_rules.batch.run.answer_chunk`. On Dask the chunks are the partitions: the
+driver reads them in order, keeps a bounded number in flight on the workers (memory
+stays constant), and writes the results in input order, so the output is the same
+bytes as a single-process run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import CpfError, Diagnostic, Severity
+from ..render.values import machine_value
+from .io import AtomicWriter, RawRow, parse_jsonl_line, read_chunks
+from .run import Tally
+
+DEFAULT_CHUNK = 20_000
+"""Holders per chunk: large enough for NumPy to pay off, small enough for ~100 MB of memory."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every chunk needs (picklable: shipped to Dask workers)."""
+
+    questions: tuple[str, ...]
+    as_of: datetime.date
+    rules_dir: str | None = None
+    legal_refs_dir: str | None = None
+
+
+@functools.cache
+def _rules(rules_dir: str | None, legal_refs_dir: str | None) -> Any:
+    from ..loader import load_rules
+
+    return load_rules(rules_dir, legal_refs_dir)
+
+
+def process_chunk(rows: Sequence[RawRow], settings: Settings) -> tuple[list[dict[str, Any]], Tally]:
+    """Validate and answer one chunk; one output row per input row, in order."""
+    from ..questions import parse_question
+    from .run import answer_chunk
+
+    model = _rules(settings.rules_dir, settings.legal_refs_dir)
+    questions = [parse_question(q, model) for q in settings.questions]
+    reader = model.facts_reader
+    output: list[dict[str, Any]] = []
+    valid: list[Any] = []
+    where: list[int] = []
+    for number, raw in rows:
+        row: dict[str, Any] = {"row": number}
+        output.append(row)
+        try:
+            document = parse_jsonl_line(raw) if isinstance(raw, str) else raw
+        except ValueError as error:
+            row["errors"] = {"$": [_diagnostic("CPF-F001", f"line {number + 1} is not JSON: {error}").to_json()]}
+            continue
+        if isinstance(document, dict) and "id" in document:
+            document = dict(document)
+            row["id"] = document.pop("id")
+        try:
+            valid.append(reader.read_document(document))
+        except CpfError as error:
+            row["errors"] = {"$": [d.to_json() for d in error.diagnostics]}
+            continue
+        where.append(len(output) - 1)
+    tally = Tally(holders=len(rows))
+    if valid:
+        answers = answer_chunk(model, valid, questions, settings.as_of)
+        tally = answers.tally
+        tally.holders = len(rows)
+        types = {q.text: _answer_type(model, q) for q in questions}
+        for position, index in enumerate(where):
+            row = output[index]
+            row["answers"] = {}
+            for question in questions:
+                failed = answers.errors[question.text].get(position)
+                if failed is not None:
+                    row.setdefault("errors", {})[question.text] = failed.to_json()
+                else:
+                    value = answers.values[question.text][position]
+                    row["answers"][question.text] = machine_value(value, types[question.text])
+    tally.errors += len(rows) - len(valid)
+    return output, tally
+
+
+def _diagnostic(code: str, message: str) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message)
+
+
+def _answer_type(model: Any, question: Any) -> Any:
+    symbols = model.symbols
+    if question.name in symbols.rules:
+        return symbols.type_of(symbols.rules[question.name].type)
+    return symbols.type_of(symbols.parameters[question.name].type)
+
+
+def run_batch(
+    input_path: Path,
+    output_path: Path,
+    settings: Settings,
+    chunk_size: int = DEFAULT_CHUNK,
+    dask: str | None = None,
+    progress: bool = False,
+) -> Tally:
+    """Answer every holder of ``input_path`` into ``output_path``; ``dask`` "" = a local cluster."""
+    _check_settings(settings)
+    chunks = read_chunks(input_path, chunk_size)
+    tally = Tally()
+    bar = _progress_bar(progress)
+    with AtomicWriter(output_path, list(settings.questions)) as writer:
+        results = _local(chunks, settings) if dask is None else _on_dask(chunks, settings, dask)
+        for rows, chunk_tally in results:
+            writer.write(rows)
+            tally.add(chunk_tally)
+            if bar is not None:
+                bar.update(len(rows))
+    if bar is not None:
+        bar.close()
+    return tally
+
+
+def _check_settings(settings: Settings) -> None:
+    """Bad rules or questions stop the run before any input is read (diagnostics, exit 1)."""
+    from ..questions import parse_question
+
+    model = _rules(settings.rules_dir, settings.legal_refs_dir)
+    problems: list[Diagnostic] = []
+    for text in settings.questions:
+        try:
+            parse_question(text, model)
+        except CpfError as error:
+            problems.extend(error.diagnostics)
+    if problems:
+        raise CpfError(problems)
+
+
+def _local(chunks: Iterator[list[RawRow]], settings: Settings) -> Iterator[tuple[list[dict[str, Any]], Tally]]:
+    for chunk in chunks:
+        yield process_chunk(chunk, settings)
+
+
+def _on_dask(
+    chunks: Iterator[list[RawRow]], settings: Settings, address: str
+) -> Iterator[tuple[list[dict[str, Any]], Tally]]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-B001",
+                    Severity.ERROR,
+                    "--dask needs the `distributed` package",
+                    hint="pip install 'cpf-rules[batch]'",
+                )
+            ]
+        ) from None
+    cluster = None
+    if address:
+        client = Client(address)  # type: ignore[no-untyped-call]
+    else:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)  # type: ignore[no-untyped-call]
+    try:
+        in_flight: deque[Any] = deque()
+        limit = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+        for chunk in chunks:
+            in_flight.append(client.submit(process_chunk, chunk, settings, pure=False))
+            if len(in_flight) >= limit:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+        if cluster is not None:
+            cluster.close()
+
+
+def _progress_bar(wanted: bool) -> Any:
+    if not wanted:
+        return None
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return tqdm(unit=" holders", file=sys.stderr, smoothing=0.1)

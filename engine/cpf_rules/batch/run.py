@@ -1,0 +1,149 @@
+"""Answer questions for many holders: the vectorised kernel, with the scalar engine as a safety net.
+
+:func:`answer_chunk` takes one chunk of validated holders, builds its columns, runs the
+kernel per question and sends to the compiled scalar engine (:mod:`cpf_rules.compiled`)
+every row the kernel flagged, and every question it could not vectorise. The result
+holds exactly the values the scalar engine gives (a property test checks it), the
+errors of the rows that failed, and a :class:`Tally` of what ran where.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..diagnostics import Diagnostic
+from ..evaluate import EvaluationError
+from ..facts import Facts
+from ..model import RuleSet
+from ..questions import Question
+from .kernel import BatchEvaluation, Unvectorisable
+from .population import Population, kind_of
+from .vectors import Num, Vec, is_array
+
+
+@dataclass
+class Tally:
+    """What ran where: rows answered by the kernel, rows and questions sent to the scalar engine."""
+
+    holders: int = 0
+    vectorised: int = 0
+    scalar: int = 0
+    errors: int = 0
+    unvectorised: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: Tally) -> None:
+        self.holders += other.holders
+        self.vectorised += other.vectorised
+        self.scalar += other.scalar
+        self.errors += other.errors
+        self.unvectorised.update(other.unvectorised)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "holders": self.holders,
+            "answers_vectorised": self.vectorised,
+            "answers_scalar": self.scalar,
+            "answers_failed": self.errors,
+            "questions_not_vectorised": dict(sorted(self.unvectorised.items())),
+        }
+
+
+@dataclass
+class ChunkAnswers:
+    """For each question, one value per holder (None where ``errors`` has the diagnostic)."""
+
+    values: dict[str, list[Any]]
+    errors: dict[str, dict[int, Diagnostic]]
+    tally: Tally
+
+
+def column_value(data: Any, row: int, kind: str) -> Any:
+    """Row ``row`` of an answer column, as the scalar engine would return it."""
+    if isinstance(data, Num):
+        num = data.num[row] if is_array(data.num) else data.num
+        den = data.den[row] if is_array(data.den) else data.den
+        return Fraction(int(num), int(den))
+    value = data[row] if is_array(data) else data
+    if isinstance(value, np.generic):
+        value = value.item()
+    if kind == "date" and isinstance(value, int):
+        return datetime.date.fromordinal(value)
+    if kind == "boolean":
+        return bool(value)
+    return value
+
+
+def answer_chunk(
+    model: RuleSet,
+    holders: Sequence[Facts],
+    questions: Sequence[Question],
+    as_of: datetime.date,
+    population: Population | None = None,
+    scalar: Callable[[Facts, Question], Any] | None = None,
+) -> ChunkAnswers:
+    """Answer ``questions`` for ``holders``: kernel first, scalar engine for what it flags."""
+    from ..compiled import compile_rules
+
+    compiled = compile_rules(model)
+    tally = Tally(holders=len(holders))
+    population = population if population is not None else Population.from_facts(model, holders)
+    kernel = BatchEvaluation(model, population, as_of)
+
+    def ask_scalar(facts: Facts, question: Question) -> Any:
+        if scalar is not None:
+            return scalar(facts, question)
+        evaluation = compiled.evaluation(facts, as_of, with_trace=False)
+        return evaluation.question(question.name, question.period)[0]
+
+    values: dict[str, list[Any]] = {}
+    errors: dict[str, dict[int, Diagnostic]] = {}
+    for question in questions:
+        kind = _answer_kind(model, question)
+        rows: list[Any] = [None] * len(holders)
+        failed: dict[int, Diagnostic] = {}
+        redo: Sequence[int]
+        try:
+            answer: Vec | None = kernel.question(question.name, question.period)
+        except Unvectorisable as reason:
+            tally.unvectorised[question.text] = reason.reason
+            answer = None
+        if answer is None:
+            redo = range(len(holders))
+        else:
+            fallback = answer.fallback
+            if is_array(fallback):
+                redo = np.flatnonzero(fallback).tolist()
+            else:
+                redo = range(len(holders)) if fallback else []
+            skip = set(redo) if len(redo) < len(holders) else None
+            if skip is None and redo:
+                pass
+            else:
+                for row in range(len(holders)):
+                    if skip is None or row not in skip:
+                        rows[row] = column_value(answer.data, row, kind)
+                tally.vectorised += len(holders) - len(redo)
+        for row in redo:
+            try:
+                rows[row] = ask_scalar(holders[row], question)
+                tally.scalar += 1
+            except EvaluationError as error:
+                failed[row] = error.diagnostic
+                tally.errors += 1
+        values[question.text] = rows
+        errors[question.text] = failed
+    return ChunkAnswers(values, errors, tally)
+
+
+def _answer_kind(model: RuleSet, question: Question) -> str:
+    symbols = model.symbols
+    declared = symbols.rules[question.name].type if question.name in symbols.rules else None
+    if declared is None:
+        declared = symbols.parameters[question.name].type
+    return kind_of(symbols.type_of(declared))

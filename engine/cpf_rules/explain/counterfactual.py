@@ -1,0 +1,449 @@
+"""Counterfactuals: the smallest change of one fact that changes a result, and why.
+
+For every fact the trace read (a year's hours, a status, a date...), the rules are
+evaluated again with that one fact changed, through the public API, on exact fractions:
+
+- numbers and dates: outwards from the current value, by doubling steps (1 unit, 2, 4...
+  up to 8,192 units; down to 0 for quantities), until the *path* of the evaluation
+  changes (an ``if`` takes its other arm, an exception starts or stops applying, a
+  parameter is read on another date); then a bisection to 1/100 of the unit brackets
+  the threshold, and the shortest decimal on the far side is reported (803.5 h, not
+  803.50390625 h). A path change that leaves the result unchanged is stepped over (at
+  most three per direction);
+- booleans: the other value; enums: every other case.
+
+Nothing about the rules is known here: the threshold is found by evaluating them. The
+"article that makes the difference" is the one cited by the first step (in trace
+order) whose branch or exception changed. The search is bounded (``max_evaluations``);
+a window of change narrower than the doubling step can be missed, which the report
+cannot claim otherwise: a counterfactual is the nearest change *found*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import inspect
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..api import evaluate
+from ..evaluate import MISSING
+from ..facts import Facts
+from ..model import RuleSet
+from ..trace import Answer, CitedVersion, TraceNode
+from ..types import Type
+
+MAX_EVALUATIONS = 600
+"""Default bound on evaluations for one question (all facts together); the report names
+the facts left unexplored when it is reached."""
+
+_FAST: dict[str, Any] = {"compiled": True} if "compiled" in inspect.signature(evaluate).parameters else {}
+"""The compiled evaluator when the API offers it: same values and traces, fewer seconds."""
+
+_DOUBLINGS = 14  # steps of 1, 2, 4 ... 8,192 units
+_BOUNDARIES_PER_DIRECTION = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Counterfactual:
+    """With ``fact`` = ``new`` instead of ``old``, the answer would be ``new_result``."""
+
+    question: str
+    fact: str  # trace key: worked_hours(2019), dif_registered_on
+    label: str | None
+    path: str | None  # JSON path when the fact is in the document
+    type: Type
+    old: Any
+    new: Any
+    result_type: Type | None
+    old_result: Any
+    new_result: Any
+    step: str  # the step whose branch or exception changed
+    step_label: str | None
+    change: str  # what changed there, in French: "si COND → oui", "exception X : s'applique"
+    citations: tuple[CitedVersion, ...]
+    condition: str | None = None  # the condition whose outcome changed (an `if` or an exception's)
+    holds: bool | None = None  # its outcome with the new value
+
+    def change_in(self, lang: str) -> str:
+        """``change`` in ``lang`` (fr or en)."""
+        if lang == "fr" or self.holds is None:
+            return self.change
+        if self.step.count(" · exception "):
+            name = self.step.split(" · exception ", 1)[1]
+            return f"exception {name}: {'applies' if self.holds else 'does not apply'}"
+        return f"if {self.condition} → {'yes' if self.holds else 'no'}"
+
+
+Signature = dict[tuple[str, ...], tuple[Any, ...]]
+
+
+def signature(trace: TraceNode) -> tuple[Signature, list[tuple[str, ...]]]:
+    """The path of an evaluation: each step's branch, decisions, exceptions, dates read.
+
+    Returns the outcomes by step identity and the identities in trace order.
+    """
+    outcomes: Signature = {}
+    order: list[tuple[str, ...]] = []
+    seen: set[int] = set()
+
+    def walk(node: TraceNode, parent: str) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        identity: tuple[str, ...] | None = None
+        outcome: tuple[Any, ...] = ()
+        if node.kind == "rule":
+            identity = ("rule", node.key)
+            outcome = tuple(d.taken for d in node.decisions)  # the branch follows the exceptions
+        elif node.kind == "exception":
+            identity = ("exception", parent, node.name)
+            outcome = (node.applies, *(d.taken for d in node.decisions))
+        elif node.kind == "parameter":
+            identity = ("parameter", node.key)
+            outcome = (node.detail,)
+        if identity is not None and identity not in outcomes:
+            outcomes[identity] = outcome
+            order.append(identity)
+        for child in node.children:
+            walk(child, node.key if node.kind == "rule" else parent)
+
+    walk(trace, "")
+    return outcomes, order
+
+
+def _find_step(trace: TraceNode, identity: tuple[str, ...]) -> TraceNode | None:
+    seen: set[int] = set()
+    stack: list[tuple[TraceNode, str]] = [(trace, "")]
+    while stack:
+        node, parent = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.kind == "rule" and identity == ("rule", node.key):
+            return node
+        if node.kind == "exception" and identity == ("exception", parent, node.name):
+            return node
+        if node.kind == "parameter" and identity == ("parameter", node.key):
+            return node
+        for child in reversed(node.children):
+            stack.append((child, node.key if node.kind == "rule" else parent))
+    return None
+
+
+def _describe_change(old: TraceNode | None, new: TraceNode | None) -> tuple[str, str | None, bool | None]:
+    """What changed at a step, in French, with the condition and its new outcome."""
+    node = new or old
+    assert node is not None
+    if node.kind == "exception":
+        verdict = "s'applique" if node.applies else "ne s'applique pas"
+        return f"exception {node.name} : {verdict}", node.name, bool(node.applies)
+    if node.kind == "parameter":
+        return f"{node.key} : valeur en vigueur depuis le {node.detail}", None, None
+    if old is not None and new is not None:
+        for before, after in zip(old.decisions, new.decisions, strict=False):
+            if before.taken != after.taken:
+                return f"si {after.condition} → {'oui' if after.taken else 'non'}", after.condition, after.taken
+        if old.branch != new.branch:
+            return f"branche : {new.branch}", None, None
+    if new is not None and new.decisions:
+        decision = new.decisions[0]
+        return f"si {decision.condition} → {'oui' if decision.taken else 'non'}", decision.condition, decision.taken
+    return "chemin d'évaluation modifié", None, None
+
+
+@dataclass
+class _Probe:
+    """Evaluates one question with one fact changed; counts evaluations."""
+
+    rules: RuleSet
+    facts: Facts
+    question: str
+    as_of: datetime.date
+    budget: int
+    used: int = 0
+    memo: dict[tuple[str, str | None, Any], Answer | None] = dataclasses.field(default_factory=dict)
+
+    def run(self, fact: _Fact, value: Any) -> Answer | None:
+        """The answer with ``fact`` = ``value`` (None: an error, or the budget is spent)."""
+        key = (fact.name, fact.period, value)
+        if key in self.memo:
+            return self.memo[key]
+        if self.used >= self.budget:
+            return None
+        self.used += 1
+        probe_facts = with_fact(self.facts, fact, value)
+        answer = evaluate(self.rules, probe_facts, [self.question], as_of=self.as_of, **_FAST).answers[0]
+        result = answer if answer.error is None and answer.trace is not None else None
+        self.memo[key] = result
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    name: str
+    period: str | None
+    label: str | None
+    path: str | None
+    type: Type
+    value: Any
+    section: str | None  # holder section name, or None for a year input
+
+
+def _facts_read(trace: TraceNode, rules: RuleSet) -> list[_Fact]:
+    found: dict[tuple[str, str | None], _Fact] = {}
+    seen: set[int] = set()
+
+    def walk(node: TraceNode) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if node.kind == "input" and (node.name, node.period) not in found:
+            decl = rules.inputs.get(node.name)
+            if decl is not None:
+                path = node.detail if node.detail and node.detail.startswith("$") else None
+                section = None if decl.section == "year" else decl.section
+                found[(node.name, node.period)] = _Fact(
+                    node.name, node.period, node.label, path, node.type, node.value, section
+                )
+        for child in node.children:
+            walk(child)
+
+    walk(trace)
+    return list(found.values())
+
+
+def with_fact(facts: Facts, fact: _Fact, value: Any) -> Facts:
+    """A copy of ``facts`` where ``fact`` takes ``value`` (the original is untouched)."""
+    if fact.section is None:
+        assert fact.period is not None
+        year = int(fact.period)
+        years = dict(facts.years)
+        years[year] = {**years.get(year, {}), fact.name: value}
+        return dataclasses.replace(facts, years=years)
+    sections = dict(facts.sections)
+    sections[fact.section] = {**sections.get(fact.section, {}), fact.name: value}
+    return dataclasses.replace(facts, sections=sections)
+
+
+def _places(precision: Fraction) -> int:
+    """Decimal places of a precision such as 1/100 (→ 2)."""
+    places = 0
+    while (precision * 10**places).denominator != 1 and places < 12:
+        places += 1
+    return places
+
+
+def _shortest_between(inside: Fraction, outside: Fraction, precision: Fraction) -> Fraction:
+    """The number with the fewest decimals in ]inside, outside] (or [outside, inside[).
+
+    Decimals finer than ``precision`` are not offered: when none lies in the interval,
+    ``outside`` is moved away from ``inside`` onto the precision's grid.
+    """
+    upward = inside < outside
+    most = _places(precision)
+    for places in range(0, most + 1):
+        scale = 10**places
+        if upward:
+            candidate = Fraction(math.floor(inside * scale) + 1, scale)
+            if candidate <= outside:
+                return candidate
+        else:
+            candidate = Fraction(math.ceil(inside * scale) - 1, scale)
+            if candidate >= outside:
+                return candidate
+    scale = 10**most
+    return Fraction(math.ceil(outside * scale), scale) if upward else Fraction(math.floor(outside * scale), scale)
+
+
+class _Search:
+    def __init__(self, probe: _Probe, base: Answer) -> None:
+        assert base.trace is not None
+        self.probe = probe
+        self.base = base
+        self.base_outcomes, self.base_order = signature(base.trace)
+
+    def _differs(self, answer: Answer, reference: Signature) -> bool:
+        assert answer.trace is not None
+        return signature(answer.trace)[0] != reference
+
+    def _numeric(
+        self, fact: _Fact, to_value: Callable[[Fraction], Any], origin: Fraction, unit: Fraction, floor: Fraction | None
+    ) -> Iterator[tuple[Any, Answer]]:
+        precision = unit / 100 if fact.type.kind == "number" and not fact.type.integer else unit
+        for direction in (1, -1):
+            start = origin
+            reference = self.base_outcomes
+            for _ in range(_BOUNDARIES_PER_DIRECTION):
+                found = self._bracket(fact, to_value, start, direction, unit, precision, floor, reference)
+                if found is None:
+                    break
+                value, answer = found
+                if answer.value != self.base.value:
+                    yield to_value(value), answer
+                    break
+                assert answer.trace is not None
+                reference = signature(answer.trace)[0]
+                start = value
+
+    def _bracket(
+        self,
+        fact: _Fact,
+        to_value: Callable[[Fraction], Any],
+        start: Fraction,
+        direction: int,
+        unit: Fraction,
+        precision: Fraction,
+        floor: Fraction | None,
+        reference: Signature,
+    ) -> tuple[Fraction, Answer] | None:
+        def at(x: Fraction) -> Answer | None:
+            return self.probe.run(fact, to_value(x))
+
+        same = start
+        step = unit
+        for _ in range(_DOUBLINGS):
+            x = start + direction * step
+            if floor is not None and x < floor:
+                x = floor
+            if x == same:
+                return None
+            answer = at(x)
+            if answer is None:
+                return None
+            if self._differs(answer, reference):
+                far, far_answer = x, answer
+                while abs(far - same) > precision:
+                    middle = (far + same) / 2
+                    if fact.type.integer or fact.type.kind == "date":
+                        middle = Fraction(math.floor(middle)) if direction > 0 else Fraction(math.ceil(middle))
+                        if middle in (same, far):
+                            break
+                    probe = at(middle)
+                    if probe is None:
+                        return None
+                    if self._differs(probe, reference):
+                        far, far_answer = middle, probe
+                    else:
+                        same = middle
+                nice = _shortest_between(same, far, precision)
+                if nice != far:
+                    nice_answer = at(nice)
+                    if nice_answer is not None and self._differs(nice_answer, reference):
+                        return nice, nice_answer
+                return far, far_answer
+            same = x
+            if floor is not None and x == floor:
+                return None
+            step *= 2
+        return None
+
+    def candidates(self, fact: _Fact) -> Iterator[tuple[Any, Answer]]:
+        kind = fact.type.kind
+        value = fact.value
+        if value is MISSING or value is None:
+            return
+        if kind == "boolean":
+            answer = self.probe.run(fact, not value)
+            if answer is not None and answer.value != self.base.value:
+                yield (not value), answer
+        elif kind == "enum":
+            assert fact.type.name is not None
+            for case in self.probe.rules.symbols.enums[fact.type.name].cases:
+                if case.name != value:
+                    answer = self.probe.run(fact, case.name)
+                    if answer is not None and answer.value != self.base.value:
+                        yield case.name, answer
+        elif kind == "number" and isinstance(value, Fraction):
+            unit = Fraction(1, 100) if fact.type.unit.dimensionless and not fact.type.integer else Fraction(1)
+            floor = Fraction(0) if not fact.type.unit.dimensionless else None
+            yield from self._numeric(fact, lambda x: x, value, unit, floor)
+        elif kind == "date" and isinstance(value, datetime.date):
+
+            def to_date(x: Fraction) -> datetime.date:
+                return datetime.date.fromordinal(int(x))
+
+            yield from self._numeric(fact, to_date, Fraction(value.toordinal()), Fraction(1), None)
+
+    def explain(self, fact: _Fact, new: Any, answer: Answer) -> Counterfactual:
+        assert answer.trace is not None and self.base.trace is not None
+        outcomes, _ = signature(answer.trace)
+        differing = [i for i in self.base_order if outcomes.get(i) != self.base_outcomes[i]]
+        differing += [i for i in outcomes if i not in self.base_outcomes]
+        identity = differing[0] if differing else ("rule", self.base.trace.key)
+        if identity[0] == "rule":  # an exception that starts or stops applying explains its rule
+            identity = next((i for i in differing if i[0] == "exception" and i[1] == identity[1]), identity)
+        old_step = _find_step(self.base.trace, identity)
+        new_step = _find_step(answer.trace, identity)
+        step = new_step or old_step
+        assert step is not None
+        key = f"{identity[1]} · exception {identity[2]}" if identity[0] == "exception" else step.key
+        change, condition, holds = _describe_change(old_step, new_step)
+        return Counterfactual(
+            question=self.base.question,
+            fact=f"{fact.name}({fact.period})" if fact.period else fact.name,
+            label=fact.label,
+            path=fact.path,
+            type=fact.type,
+            old=fact.value,
+            new=new,
+            result_type=self.base.type,
+            old_result=self.base.value,
+            new_result=answer.value,
+            step=key,
+            step_label=step.label,
+            change=change,
+            citations=step.citations,
+            condition=condition,
+            holds=holds,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """The counterfactuals found, the evaluations spent and the facts left unexplored."""
+
+    found: tuple[Counterfactual, ...]
+    evaluations: int
+    unexplored: tuple[str, ...]  # facts not (fully) searched because the budget ran out
+
+
+def search_counterfactuals(
+    rules: RuleSet,
+    facts: Facts,
+    answer: Answer,
+    as_of: datetime.date,
+    max_evaluations: int = MAX_EVALUATIONS,
+) -> SearchOutcome:
+    """Search, for each fact the answer read (in trace order), the nearest changes."""
+    if answer.trace is None or answer.error is not None:
+        return SearchOutcome((), 0, ())
+    probe = _Probe(rules, facts, answer.question, as_of, max_evaluations)
+    search = _Search(probe, answer)
+    found: list[Counterfactual] = []
+    unexplored: list[str] = []
+    for fact in _facts_read(answer.trace, rules):
+        name = f"{fact.name}({fact.period})" if fact.period else fact.name
+        if probe.used >= probe.budget:
+            unexplored.append(name)
+            continue
+        for new, changed in search.candidates(fact):
+            found.append(search.explain(fact, new, changed))
+        if probe.used >= probe.budget:
+            unexplored.append(name)
+    return SearchOutcome(tuple(found), probe.used, tuple(unexplored))
+
+
+def counterfactuals(
+    rules: RuleSet,
+    facts: Facts,
+    answer: Answer,
+    as_of: datetime.date,
+    max_evaluations: int = MAX_EVALUATIONS,
+) -> list[Counterfactual]:
+    """The nearest changes of one fact that change ``answer`` (in the order facts were read)."""
+    return list(search_counterfactuals(rules, facts, answer, as_of, max_evaluations).found)

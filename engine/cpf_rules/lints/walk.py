@@ -1,0 +1,119 @@
+"""Generic walks over the syntax tree, shared by the lints, the formatter and the docs.
+
+Base helpers (they import only :mod:`cpf_rules.ast`): the sub-expressions of an
+expression, every expression of a declaration, the names an expression reads, and the
+*shape* of a node — the node with its source positions and source texts left out, so
+that two conditions written in different places (or before and after ``cpf fmt``)
+compare equal when they say the same thing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from .. import ast
+
+# Fields that say where a node was written or how, not what it means.
+_LAYOUT_FIELDS = frozenset({"span", "name_span", "body_text", "condition_text"})
+
+
+def shape(node: Any) -> Any:
+    """A hashable value equal for two nodes that differ only by position and layout.
+
+    >>> from cpf_rules.syntax import parse_value
+    >>> shape(parse_value("a  and (b)", "x")) == shape(parse_value("a and b", "y"))
+    True
+    """
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        items = tuple(
+            (f.name, shape(getattr(node, f.name))) for f in dataclasses.fields(node) if f.name not in _LAYOUT_FIELDS
+        )
+        return (type(node).__name__, items)
+    if isinstance(node, tuple | list):
+        return tuple(shape(item) for item in node)
+    return node
+
+
+def children(expr: ast.Expr) -> tuple[ast.Expr, ...]:
+    """The direct sub-expressions of ``expr``, in source order."""
+    if isinstance(expr, ast.Call):
+        return expr.args
+    if isinstance(expr, ast.FieldAccess):
+        return (expr.target,)
+    if isinstance(expr, ast.Unary):
+        return (expr.operand,)
+    if isinstance(expr, ast.Binary | ast.Otherwise):
+        return (expr.left, expr.right)
+    if isinstance(expr, ast.If):
+        return (expr.condition, expr.then, expr.orelse)
+    if isinstance(expr, ast.Let):
+        return (expr.value, expr.body)
+    if isinstance(expr, ast.Aggregate):
+        rest = (expr.condition,) if expr.condition is not None else ()
+        return (expr.source, expr.body, *rest)
+    return ()
+
+
+def descendants(expr: ast.Expr) -> Iterator[ast.Expr]:
+    """``expr`` and every expression below it, depth first."""
+    yield expr
+    for child in children(expr):
+        yield from descendants(child)
+
+
+def declaration_expressions(decl: ast.Declaration) -> Iterator[ast.Expr]:
+    """The top expressions of a declaration: defaults, dated values, bodies, conditions."""
+    if isinstance(decl, ast.RecordDecl):
+        yield from (f.default for f in decl.fields if f.default is not None)
+    elif isinstance(decl, ast.InputDecl):
+        if decl.default is not None:
+            yield decl.default
+    elif isinstance(decl, ast.ParameterDecl):
+        yield from (v.value for v in decl.values if v.value is not None)
+    elif isinstance(decl, ast.RuleDecl):
+        yield decl.body
+        for exception in decl.exceptions:
+            yield exception.condition
+            yield exception.body
+
+
+def declaration_types(decl: ast.Declaration) -> Iterator[ast.TypeRef]:
+    """Every written type of a declaration (field types, formals, result type)."""
+    if isinstance(decl, ast.RecordDecl):
+        yield from (f.type for f in decl.fields)
+    elif isinstance(decl, ast.InputDecl | ast.ParameterDecl):
+        yield decl.type
+    elif isinstance(decl, ast.RuleDecl):
+        yield from (formal.type for formal in decl.formals)
+        yield decl.type
+
+
+def names_read(expr: ast.Expr) -> Iterator[tuple[str, ast.Expr]]:
+    """Every name an expression reads (bare names, called names, ``Enum.case`` targets)."""
+    for node in descendants(expr):
+        if isinstance(node, ast.Name | ast.Call):
+            yield node.name, node
+
+
+def calls_in(decl: ast.Declaration) -> Iterator[ast.Call]:
+    """Every call written in a declaration."""
+    for top in declaration_expressions(decl):
+        for node in descendants(top):
+            if isinstance(node, ast.Call):
+                yield node
+
+
+def conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """``a and (b and c)`` → [a, b, c]."""
+    if isinstance(expr, ast.Binary) and expr.op == "and":
+        return conjuncts(expr.left) + conjuncts(expr.right)
+    return [expr]
+
+
+def disjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """``a or (b or c)`` → [a, b, c]."""
+    if isinstance(expr, ast.Binary) and expr.op == "or":
+        return disjuncts(expr.left) + disjuncts(expr.right)
+    return [expr]

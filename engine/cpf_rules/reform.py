@@ -1,0 +1,357 @@
+"""``cpf reform``: what a change of the law would do, holder by holder and in total.
+
+A reform file (YAML) overrides parameters from a date (:class:`whatif.Override`)
+and/or replaces whole rule files; the reformed rule set is checked like the law. Each
+holder of a population file is evaluated under the law and under the reform for the
+years of the reform; the report lists, per holder, the values that change, and per
+year the totals: credits paid, holders at the ceiling after the credit, and the cost
+difference (reform − law). Text table, JSON, and CSV written atomically.
+
+Reform file::
+
+    name: Plafond du compte porté à 6 000 € au 1er janvier 2027
+    overrides:                       # whatif.Override: parameter, from, value
+      - {parameter: euro_ceiling, from: 2027-01-01, value: 6000 EUR}
+    replace_rules:                   # optional: rule file (relative to rules/) → new file
+      accrual/employee/euro_era.cpf: my_euro_era.cpf   # relative to the reform file
+    years: [2027]
+    measures: {credit: credit, balance: balance, ceiling: ceiling_for}   # the defaults
+
+Population: JSON Lines (one ``{"id": ..., "facts": {...}}`` per line) or YAML
+(``holders: [{id, facts}, ...]``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .api import evaluate
+from .atomic import write_atomically
+from .diagnostics import CpfError, Diagnostic, Severity, Span
+from .loader import load_rules
+from .model import RuleSet
+from .render.values import format_value
+from .types import MONEY
+from .values import plain_number
+from .whatif import Override, apply_overrides, overrides_from_data
+from .yaml_io import YamlError, load_json_text, load_yaml_text
+
+MEASURES = {"credit": "credit", "balance": "balance", "ceiling": "ceiling_for"}
+
+
+@dataclass(frozen=True)
+class Reform:
+    name: str
+    overrides: tuple[Override, ...]
+    replace_rules: dict[str, Path]
+    years: tuple[int, ...]
+    measures: dict[str, str]
+    file: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    id: str
+    facts: dict[str, Any]
+    where: str
+
+
+@dataclass
+class YearTotals:
+    law_credits: Fraction = Fraction(0)
+    reform_credits: Fraction = Fraction(0)
+    law_at_ceiling: int = 0
+    reform_at_ceiling: int = 0
+
+    @property
+    def cost_difference(self) -> Fraction:
+        return self.reform_credits - self.law_credits
+
+
+@dataclass(frozen=True)
+class Change:
+    holder: str
+    question: str
+    law: Fraction
+    reform: Fraction
+
+
+@dataclass
+class ReformReport:
+    reform: Reform
+    holders: int
+    changes: list[Change] = field(default_factory=list)
+    totals: dict[int, YearTotals] = field(default_factory=dict)
+
+
+def _error(message: str, file: str, hint: str | None = None, line: int = 1) -> CpfError:
+    return CpfError([Diagnostic("CPF-E112", Severity.ERROR, message, Span(file, line, 1, line, 2), hint=hint)])
+
+
+def load_reform(path: Path) -> Reform:
+    """Read and validate a reform file; raise CpfError with the place of each mistake."""
+    shown = str(path)
+    try:
+        data = load_yaml_text(path.read_text(encoding="utf-8"), shown)
+    except OSError as error:
+        raise _error(f"cannot read the reform file: {error.strerror}", shown) from None
+    except YamlError as error:
+        raise CpfError([error.diagnostic]) from None
+    if not isinstance(data, dict):
+        raise _error("a reform file is a mapping with `overrides:` and/or `replace_rules:`", shown)
+    unknown = set(data) - {"name", "title", "overrides", "replace_rules", "years", "measures", "description"}
+    if unknown:
+        raise _error(f"unknown keys {sorted(unknown)}", shown, "keys: name, overrides, replace_rules, years, measures")
+    overrides = tuple(overrides_from_data(data["overrides"], f"{shown}: overrides")) if "overrides" in data else ()
+    replace = data.get("replace_rules") or {}
+    if not isinstance(replace, dict):
+        raise _error("`replace_rules` maps a rule file of rules/ to its replacement", shown)
+    replace_rules = {str(k): (path.parent / str(v)) for k, v in replace.items()}
+    for target, source in replace_rules.items():
+        if not source.is_file():
+            raise _error(f"replacement of {target} not found: {source}", shown)
+    if not overrides and not replace_rules:
+        raise _error("the reform changes nothing", shown, "give `overrides:` or `replace_rules:`")
+    years = data.get("years")
+    if not isinstance(years, list) or not years or not all(isinstance(y, int) and 1900 < y < 2200 for y in years):
+        raise _error("`years` must be a list of years, e.g. [2027, 2028]", shown)
+    measures = dict(MEASURES)
+    given = data.get("measures") or {}
+    if not isinstance(given, dict) or set(given) - set(MEASURES):
+        raise _error(f"`measures` maps {sorted(MEASURES)} to rule names", shown)
+    measures.update({str(k): str(v) for k, v in given.items()})
+    name = data.get("name") or data.get("title") or path.stem  # `title`: the cpf diff --reform files
+    return Reform(str(name), overrides, replace_rules, tuple(years), measures, shown)
+
+
+def load_population(path: Path) -> list[Holder]:
+    """Holders from JSON Lines or YAML; each needs an ``id`` and ``facts``."""
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise _error(f"cannot read the population file: {error.strerror}", shown) from None
+    raw: list[tuple[Any, int]] = []
+    try:
+        if path.suffix == ".jsonl":
+            for number, text_line in enumerate(text.splitlines(), start=1):
+                if text_line.strip():
+                    raw.append((load_json_text(text_line, f"{shown}:{number}"), number))
+        else:
+            document = load_yaml_text(text, shown)
+            if not isinstance(document, dict) or not isinstance(document.get("holders"), list):
+                raise _error("a YAML population is a mapping with a `holders:` list", shown)
+            raw = [(item, 1) for item in document["holders"]]
+    except YamlError as error:
+        raise CpfError([error.diagnostic]) from None
+    holders: list[Holder] = []
+    seen: set[str] = set()
+    for index, (item, line) in enumerate(raw):
+        where = f"{shown}:{line}" if path.suffix == ".jsonl" else f"{shown}: holders[{index}]"
+        if not isinstance(item, dict) or set(item) != {"id", "facts"} or not isinstance(item["facts"], dict):
+            raise _error(f"{where}: expected {{id, facts}}", shown, 'e.g. {"id": "h1", "facts": {"years": []}}', line)
+        holder_id = str(item["id"])
+        if holder_id in seen:
+            raise _error(f"{where}: holder id {holder_id!r} appears twice", shown, line=line)
+        seen.add(holder_id)
+        holders.append(Holder(holder_id, item["facts"], where))
+    if not holders:
+        raise _error("the population has no holder", shown)
+    return holders
+
+
+def reformed_rules(law: RuleSet, reform: Reform) -> RuleSet:
+    """The law with the reform's rule files replaced, then its overrides applied."""
+    rules = law
+    if reform.replace_rules:
+        with tempfile.TemporaryDirectory(prefix="cpf-reform-") as temporary:
+            copy = Path(temporary) / "rules"
+            shutil.copytree(law.rules_dir, copy)
+            for target, source in reform.replace_rules.items():
+                destination = copy / target
+                if not destination.is_file():
+                    raise _error(f"{target} is not a rule file of {law.rules_dir}", reform.file)
+                shutil.copyfile(source, destination)
+            rules = load_rules(copy, law.legal_refs_dir)
+    return apply_overrides(rules, reform.overrides) if reform.overrides else rules
+
+
+def _values(rules: RuleSet, holder: Holder, questions: list[str], as_of: datetime.date) -> dict[str, Any]:
+    try:
+        result = evaluate(rules, holder.facts, questions, as_of=as_of, trace=False)
+    except CpfError as error:
+        raise CpfError(
+            [
+                Diagnostic(
+                    d.code, d.severity, f"holder {holder.id} ({holder.where}): {d.message}", d.span, d.path, d.hint
+                )
+                for d in error.diagnostics
+            ]
+        ) from None
+    values: dict[str, Any] = {}
+    for answer in result.answers:
+        if answer.error is not None:
+            raise CpfError(
+                [
+                    Diagnostic(
+                        answer.error.code,
+                        Severity.ERROR,
+                        f"holder {holder.id}, {answer.question}: {answer.error.message}",
+                        answer.error.span,
+                        hint=answer.error.hint,
+                    )
+                ]
+            )
+        values[answer.question] = answer.value
+    return values
+
+
+def compare(law: RuleSet, reform_rules: RuleSet, reform: Reform, holders: list[Holder]) -> ReformReport:
+    """Evaluate every holder under both rule sets; collect changes and totals."""
+    report = ReformReport(reform, len(holders), totals={year: YearTotals() for year in reform.years})
+    m = reform.measures
+    questions = [f"{m[kind]}({year})" for year in reform.years for kind in ("credit", "balance", "ceiling")]
+    as_of = datetime.date(max(reform.years), 12, 31)
+    for holder in holders:
+        before = _values(law, holder, questions, as_of)
+        after = _values(reform_rules, holder, questions, as_of)
+        for question in questions:
+            if before[question] != after[question]:
+                report.changes.append(Change(holder.id, question, before[question], after[question]))
+        for year in reform.years:
+            totals = report.totals[year]
+            credit, balance, ceiling = (f"{m[k]}({year})" for k in ("credit", "balance", "ceiling"))
+            totals.law_credits += before[credit]
+            totals.reform_credits += after[credit]
+            totals.law_at_ceiling += before[balance] >= before[ceiling]
+            totals.reform_at_ceiling += after[balance] >= after[ceiling]
+    return report
+
+
+def _money(value: Fraction) -> str:
+    return format_value(value, MONEY)
+
+
+def _plain(value: Fraction) -> str:
+    return plain_number(value, 2)
+
+
+def render_report(report: ReformReport) -> str:
+    lines = [f"Réforme : {report.reform.name} ({report.reform.file})", ""]
+    if report.changes:
+        width = max(len(c.holder) for c in report.changes)
+        qwidth = max(len(c.question) for c in report.changes)
+        lines.append(
+            f"{'titulaire'.ljust(width)}  {'valeur'.ljust(qwidth)}  {'droit':>12}  {'réforme':>12}  {'écart':>12}"
+        )
+        for change in report.changes:
+            lines.append(
+                f"{change.holder.ljust(width)}  {change.question.ljust(qwidth)}  {_money(change.law):>12}  "
+                f"{_money(change.reform):>12}  {_money(change.reform - change.law):>12}"
+            )
+    else:
+        lines.append("aucune valeur ne change")
+    lines.append("")
+    lines.append(
+        f"{'année':<6}  {'titulaires':>10}  {'crédits (droit)':>16}  {'crédits (réforme)':>18}  "
+        f"{'au plafond (droit)':>18}  {'au plafond (réforme)':>20}  {'coût de la réforme':>18}"
+    )
+    for year, t in report.totals.items():
+        lines.append(
+            f"{year:<6}  {report.holders:>10}  {_money(t.law_credits):>16}  {_money(t.reform_credits):>18}  "
+            f"{t.law_at_ceiling:>18}  {t.reform_at_ceiling:>20}  {_money(t.cost_difference):>18}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report_to_json(report: ReformReport) -> dict[str, Any]:
+    return {
+        "reform": {"name": report.reform.name, "file": report.reform.file},
+        "holders": report.holders,
+        "changes": [
+            {
+                "holder": c.holder,
+                "question": c.question,
+                "law": _plain(c.law),
+                "reform": _plain(c.reform),
+                "difference": _plain(c.reform - c.law),
+            }
+            for c in report.changes
+        ],
+        "totals": {
+            str(year): {
+                "law_credits": _plain(t.law_credits),
+                "reform_credits": _plain(t.reform_credits),
+                "law_at_ceiling": t.law_at_ceiling,
+                "reform_at_ceiling": t.reform_at_ceiling,
+                "cost_difference": _plain(t.cost_difference),
+            }
+            for year, t in report.totals.items()
+        },
+    }
+
+
+def changes_csv(report: ReformReport) -> str:
+    """One row per holder and value that changes, then one row per year of totals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["holder", "question", "law", "reform", "difference"])
+    for c in report.changes:
+        writer.writerow([c.holder, c.question, _plain(c.law), _plain(c.reform), _plain(c.reform - c.law)])
+    for year, t in report.totals.items():
+        writer.writerow(
+            [
+                f"TOTAL {report.holders} holders",
+                f"credits({year})",
+                _plain(t.law_credits),
+                _plain(t.reform_credits),
+                _plain(t.cost_difference),
+            ]
+        )
+        writer.writerow(
+            [
+                f"TOTAL {report.holders} holders",
+                f"at_ceiling({year})",
+                t.law_at_ceiling,
+                t.reform_at_ceiling,
+                t.reform_at_ceiling - t.law_at_ceiling,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def run_reform(
+    reform_file: Path,
+    population: Path,
+    csv_file: Path | None,
+    output_format: str,
+    rules_dir: Path | None,
+    legal_refs_dir: Path | None,
+) -> int:
+    """``cpf reform``: print the report; write the CSV atomically when asked."""
+    reform = load_reform(reform_file)
+    holders = load_population(population)
+    law = load_rules(rules_dir, legal_refs_dir)
+    report = compare(law, reformed_rules(law, reform), reform, holders)
+    if csv_file is not None:
+        try:
+            write_atomically(csv_file, changes_csv(report))
+        except OSError as error:
+            raise _error(
+                f"cannot write {csv_file}: {error.strerror}", str(csv_file), "check the folder exists"
+            ) from None
+    if output_format == "json":
+        sys.stdout.write(json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_report(report))
+    return 0

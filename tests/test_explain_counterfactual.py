@@ -1,0 +1,102 @@
+"""Counterfactuals: the nearest change of one fact that changes a result, found by
+evaluating the rules again (exact fractions, bounded search), with the article whose
+condition makes the difference."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+from cpf_rules import evaluate, load_rules
+from cpf_rules.api import read_facts
+from cpf_rules.explain.counterfactual import _shortest_between, counterfactuals, search_counterfactuals
+from cpf_rules.paths import default_legal_refs_dir, default_rules_dir
+from explain_support import AS_OF, EXAMPLES
+
+
+def _search(example: str, question: str, rules_dir: Path | None = None, budget: int = 2000) -> list:  # type: ignore[type-arg]
+    rules = load_rules(rules_dir)
+    facts = read_facts(rules, EXAMPLES / example)
+    answer = evaluate(rules, facts, [question], as_of=AS_OF).answers[0]
+    return counterfactuals(rules, facts, answer, AS_OF, budget)
+
+
+def _refs(cf) -> set[str]:  # type: ignore[no-untyped-def]
+    return {c.ref for c in cf.citations}
+
+
+def test_half_time_threshold_of_L6323_11_al_2() -> None:
+    # 700 h of 1,607 h in 2019 → 217.80 € (R6323-1 II). From half of 1,607 h = 803.5 h
+    # the full 500 € is due (L6323-11 al. 1 and 2, R6323-1 I): an exact threshold.
+    found = {c.fact: c for c in _search("part_time_cashier.yaml", "amount_due(2019)")}
+    worked = found["worked_hours(2019)"]
+    assert (worked.old, worked.new) == (Fraction(700), Fraction(1607, 2))
+    assert (worked.old_result, worked.new_result) == (Fraction(21780, 100), Fraction(500))
+    assert worked.path == "$.years[0].worked_hours"
+    assert worked.change == "si work_ratio(y) >= full_credit_share(y.start) → oui" and worked.holds is True
+    assert {"CT:L6323-11", "CT:R6323-1"} <= _refs(worked)
+    assert worked.change_in("en") == "if work_ratio(y) >= full_credit_share(y.start) → yes"
+    # L6323-12: absences counted as work reach the same threshold (700 + 103.5 = 803.5 h).
+    absence = found["counted_absence_hours(2019)"]
+    assert absence.new == Fraction(207, 2) and absence.new_result == 500 and absence.path is None
+
+
+def test_enum_status_that_does_not_accrue() -> None:
+    # L6323-11 al. 1: only some situations credit the account; a year in another
+    # situation gives 0 € (the status is the first fact the credit reads).
+    found = [c for c in _search("part_time_cashier.yaml", "credit(2019)", budget=40) if c.fact == "status(2019)"]
+    nothing = [c for c in found if c.new_result == 0]
+    assert nothing and all(c.old == "employee" and c.old_result == Fraction(21780, 100) for c in nothing)
+    assert all("CT:L6323-11" in _refs(c) for c in nothing)
+
+
+def test_date_of_the_low_qualified_declaration_R6323_3_1_II() -> None:
+    # Declared on 2020-02-10: 800 € for 2021 (L6323-11-1). Declared in 2022 or later, the
+    # majoration does not cover 2021 (R6323-3-1 II): 500 €.
+    found = {c.fact: c for c in _search("low_qualified_worker.yaml", "amount_due(2021)")}
+    declared = found["low_qualified_declared_on"]
+    assert declared.old == datetime.date(2020, 2, 10) and declared.new == datetime.date(2022, 1, 1)
+    assert (declared.old_result, declared.new_result) == (800, 500)
+    assert declared.step.endswith(" · exception low_qualified")
+    assert declared.change == "exception low_qualified : ne s'applique pas" and declared.holds is False
+    assert {"CT:L6323-11-1", "CT:R6323-3-1"} <= _refs(declared)
+    # 1,500 h of a 1,582-hour conventional year: below 791 h the worker is under half-time,
+    # the exception stops applying and the prorata 500 € × 790.99/1,582 is due.
+    worked = found["worked_hours(2021)"]
+    assert worked.new == Fraction(79099, 100) and worked.new_result == Fraction(25000, 100)
+
+
+def test_boolean_fact(tmp_path: Path) -> None:
+    shutil.copytree(default_rules_dir(), tmp_path / "rules")
+    shutil.copytree(default_legal_refs_dir(), tmp_path / "legal_refs")
+    (tmp_path / "rules" / "zz_boolean.cpf").write_text(
+        'input year.test_bonus_eligible : boolean default false "Éligible à un abondement d\'essai"\n'
+        'rule test_bonus(y : year) : money "Abondement d\'essai" cite CT:L6323-11 "al. 4"\n'
+        "  = if test_bonus_eligible(y) then 100 EUR else 0 EUR\n",
+        encoding="utf-8",
+    )
+    found = _search("part_time_cashier.yaml", "test_bonus(2019)", tmp_path / "rules")
+    assert [(c.fact, c.old, c.new, c.new_result, c.change) for c in found] == [
+        ("test_bonus_eligible(2019)", False, True, 100, "si test_bonus_eligible(y) → oui")
+    ]
+
+
+def test_search_is_bounded_and_says_what_it_left() -> None:
+    rules = load_rules()
+    facts = read_facts(rules, EXAMPLES / "part_time_cashier.yaml")
+    answer = evaluate(rules, facts, ["amount_due(2019)"], as_of=AS_OF).answers[0]
+    nothing = search_counterfactuals(rules, facts, answer, AS_OF, 0)
+    assert nothing.found == () and nothing.evaluations == 0 and "worked_hours(2019)" in nothing.unexplored
+    some = search_counterfactuals(rules, facts, answer, AS_OF, 5)
+    assert some.evaluations == 5 and some.unexplored
+    whole = search_counterfactuals(rules, facts, answer, AS_OF, 600)
+    assert whole.unexplored == () and 5 < whole.evaluations < 600
+
+
+def test_shortest_decimal_on_the_far_side() -> None:
+    precision = Fraction(1, 100)
+    assert _shortest_between(Fraction(80349, 100), Fraction(8035001, 10000), precision) == Fraction(1607, 2)
+    assert _shortest_between(Fraction(791), Fraction(790991, 1000), precision) == Fraction(79099, 100)
+    assert _shortest_between(Fraction(3, 1), Fraction(4, 1), precision) == Fraction(4)

@@ -1,0 +1,183 @@
+"""`cpf diff`: the same facts under two rule sets (directories, git revisions, a reform)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cpf_rules.cli import main
+from cpf_rules.paths import default_legal_refs_dir, default_rules_dir
+from explain_support import AS_OF, EXAMPLES, ROOT
+from golden import GOLDEN, compare_golden
+
+REFORM = ROOT / "docs" / "reform_example.yaml"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_reform_diff_text_golden(
+    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 600 € from 2024 instead of 500 € (R6323-1 I): the full-time employee's balance gains 100 €.
+    monkeypatch.chdir(ROOT)
+    code, out, _ = _cli(
+        capsys,
+        "diff",
+        "examples/employee_full_time.yaml",
+        "-q",
+        "balance(2024)",
+        "-q",
+        "credit(2019)",
+        "--reform",
+        "docs/reform_example.yaml",
+        "--as-of",
+        AS_OF.isoformat(),
+    )
+    assert code == 0
+    assert "balance(2024) : 4 440,00 € → 4 540,00 € (Écart +100,00 €)" in out
+    assert "credit(2019) : 500,00 € → 500,00 €\n  Aucune étape ne change de valeur." in out
+    compare_golden(request, GOLDEN / "explain" / "diff_reform_employee_full_time.txt", out)
+
+
+def test_reform_diff_json_names_the_parameter_and_articles(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(
+        capsys,
+        "diff",
+        str(EXAMPLES / "employee_full_time.yaml"),
+        "-q",
+        "credit(2024)",
+        "--reform",
+        str(REFORM),
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF.isoformat(),
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert [d["name"] for d in data["definitions"]] == ["annual_amount"]
+    question = data["questions"][0]
+    assert (question["old"]["value"], question["new"]["value"]) == ("500.00", "600.00")
+    steps = {s["step"]: s for s in question["steps"]}
+    assert question["steps"][0]["step"] == "credit(2024)" and "amount_due(2024)" in steps
+    parameter = steps["annual_amount(2024-01-01)"]
+    assert parameter["old"]["detail"] == "2019-01-01" and parameter["new"]["detail"] == "2024-01-01"
+    assert (parameter["old"]["value"]["value"], parameter["new"]["value"]["value"]) == ("500.00", "600.00")
+    assert "CT:R6323-1" in [c["article"] for c in parameter["old"]["citations"]]
+    assert parameter["new"]["citations"] == []  # a what-if value cites no article
+
+
+def test_two_directories_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A copy of the rules where the annual amount is 600 €: the prorata of the part-time
+    # cashier becomes 600 × 700 / 1,607 rounded up to the cent = 261.36 € (R6323-1 II).
+    shutil.copytree(default_rules_dir(), tmp_path / "rules")
+    shutil.copytree(default_legal_refs_dir(), tmp_path / "legal_refs")
+    euro = tmp_path / "rules" / "accrual" / "employee" / "euro_era.cpf"
+    text = euro.read_text(encoding="utf-8")
+    needle = "from 2019-01-01 = 500 EUR cite CT:R6323-1"
+    assert text.count(needle) == 1
+    euro.write_text(text.replace(needle, "from 2019-01-01 = 600 EUR cite CT:R6323-1"), encoding="utf-8")
+    code, out, _ = _cli(
+        capsys,
+        "diff",
+        str(EXAMPLES / "part_time_cashier.yaml"),
+        "-q",
+        "amount_due(2019)",
+        "--old",
+        str(default_rules_dir()),
+        "--new",
+        str(tmp_path / "rules"),
+        "--as-of",
+        AS_OF.isoformat(),
+    )
+    assert code == 0
+    assert "amount_due(2019) : 217,80 € → 261,36 € (Écart +43,56 €)" in out
+    assert "annual_amount\n    - from 2019-01-01 = 500 EUR\n    + from 2019-01-01 = 600 EUR" in out
+    code, page, _ = _cli(
+        capsys,
+        "diff",
+        str(EXAMPLES / "part_time_cashier.yaml"),
+        "-q",
+        "amount_due(2019)",
+        "--old",
+        str(default_rules_dir()),
+        "--new",
+        str(tmp_path / "rules"),
+        "--format",
+        "html",
+        "--lang",
+        "en",
+    )
+    assert code == 0 and page.startswith("<!DOCTYPE html>") and "261,36 €" in page and "Changed parameters" in page
+
+
+def _in_git_checkout() -> bool:
+    try:
+        subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _in_git_checkout(), reason="needs a git checkout of the project")
+def test_git_revision_side_and_unknown_revision(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, _, err = _cli(
+        capsys,
+        "diff",
+        str(EXAMPLES / "part_time_cashier.yaml"),
+        "-q",
+        "work_ratio(2019)",
+        "--old",
+        "git:no-such-revision-xyz",
+        "--new",
+        str(default_rules_dir()),
+    )
+    assert code == 1
+    assert "error[CPF-D001]: git:no-such-revision-xyz: cannot read the rules of revision 'no-such-revision-xyz'" in err
+    # HEAD against the working tree: R6323-1 II's 1,607-hour reference year on both sides.
+    code, out, err = _cli(
+        capsys,
+        "diff",
+        str(EXAMPLES / "part_time_cashier.yaml"),
+        "-q",
+        "reference_hours(2019)",
+        "--old",
+        "git:HEAD",
+        "--new",
+        str(default_rules_dir()),
+        "--as-of",
+        AS_OF.isoformat(),
+    )
+    assert code == 0, err
+    assert "avant : git:HEAD (" in out and "reference_hours(2019) : 1 607 h → 1 607 h" in out
+
+
+def test_diff_needs_a_new_side_or_a_reform(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(capsys, "diff", str(EXAMPLES / "part_time_cashier.yaml"), "-q", "credit(2019)")
+    assert code == 2 and "--new SPEC" in err
+
+
+def test_bad_reform_file_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reform = tmp_path / "reform.yaml"
+    reform.write_text("- {parameter: anual_amount, from: 2024-01-01, value: 600 EUR}\n", encoding="utf-8")
+    code, _, err = _cli(
+        capsys, "diff", str(EXAMPLES / "part_time_cashier.yaml"), "-q", "credit(2019)", "--reform", str(reform)
+    )
+    assert code == 1 and "CPF-E110" in err and "did you mean `annual_amount`" in err
+    reform.write_text("title: x\n", encoding="utf-8")
+    code, _, err = _cli(
+        capsys, "diff", str(EXAMPLES / "part_time_cashier.yaml"), "-q", "credit(2019)", "--reform", str(reform)
+    )
+    assert code == 1 and "error[CPF-D002]" in err

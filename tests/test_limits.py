@@ -1,0 +1,237 @@
+"""Resource limits: each one documented (README, "Reliability") and shown here.
+
+Rule files: size (CPF-E012) and nesting depth (CPF-E013), so that no input makes the
+parser or a later stage raise RecursionError. Evaluation: the depth of rule calls
+(CPF-R003, also when deep formulas exhaust Python's stack first), the step budget
+(CPF-R007), dates computed outside the calendar (CPF-R008). Facts: document size
+(CPF-F109), list length (CPF-F110), nesting (CPF-F001/F002), huge numbers (CPF-F108).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+from cpf_rules import evaluate, load_rules
+from cpf_rules.diagnostics import CpfError
+from cpf_rules.facts import MAX_FACTS_BYTES, MAX_LIST_ITEMS
+from cpf_rules.loader import check_rules
+from cpf_rules.syntax import MAX_NESTING_DEPTH, MAX_RULE_FILE_BYTES, parse_module
+from fuzzing import bundled_sources, check_sources
+
+evaluate_module = importlib.import_module("cpf_rules.evaluate")  # the package exports a function of that name
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = 'rule r : integer "Essai" cite CT:L6323-1\n  = '
+
+
+def _errors(text: str, name: str = "rules/zz_limits.cpf") -> list[str]:
+    diagnostics, _ = check_sources({**bundled_sources(), name: text})
+    return [d.code for d in diagnostics if d.is_error]
+
+
+def _ruleset(text: str) -> object:
+    diagnostics, ruleset = check_sources({**bundled_sources(), "rules/zz_limits.cpf": text})
+    assert ruleset is not None, [(d.code, d.message) for d in diagnostics if d.is_error]
+    return ruleset
+
+
+# ---- rule files: size and nesting ------------------------------------------------------
+def test_ten_thousand_nested_parentheses_parse_check_and_evaluate() -> None:
+    """Parentheses add no level to the tree: 10,000 of them are read iteratively."""
+    text = HEAD + "(" * 10_000 + "42" + ")" * 10_000 + "\n"
+    module = parse_module(text, "rules/zz_limits.cpf")
+    assert module.declarations[0].name == "r"
+    result = evaluate(_ruleset(text), {}, ["r"])  # type: ignore[arg-type]
+    assert result.value("r") == 42
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "-" * 10_000 + "1",
+        "not " * 10_000 + "true",
+        "(1 + " * 10_000 + "1" + ")" * 10_000,
+        "if true then " * 10_000 + "1" + " else 1" * 10_000,
+        "".join(f"let a{i} = 1 in " for i in range(10_000)) + "1",
+        " + ".join(["1"] * 10_000),
+        "min(" * 10_000 + "1" + ", 1)" * 10_000,
+        " otherwise ".join(["1"] * 10_000),
+    ],
+    ids=["negation", "not", "sum", "if", "let", "chain", "min", "otherwise"],
+)
+def test_ten_thousand_nested_operators_give_cpf_e013_not_recursion_error(formula: str) -> None:
+    with pytest.raises(CpfError) as caught:
+        parse_module(HEAD + formula + "\n", "rules/zz_limits.cpf")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "CPF-E013"
+    assert diagnostic.span is not None and diagnostic.span.line == 2
+
+
+def test_a_formula_nested_just_under_the_limit_checks_and_evaluates() -> None:
+    depth = MAX_NESTING_DEPTH - 10
+    text = HEAD + "(1 + " * depth + "1" + ")" * depth + "\n"
+    assert _errors(text) == []
+    assert evaluate(_ruleset(text), {}, ["r"]).value("r") == depth + 1  # type: ignore[arg-type]
+
+
+def test_a_rule_file_over_the_size_limit_gives_cpf_e012(tmp_path: Path) -> None:
+    padding = "# " + "x" * 78 + "\n"
+    text = padding * (MAX_RULE_FILE_BYTES // len(padding) + 1) + HEAD + "1\n"
+    with pytest.raises(CpfError) as caught:
+        parse_module(text, "rules/big.cpf")
+    assert [d.code for d in caught.value.diagnostics] == ["CPF-E012"]
+    # Through the loader, the file is refused from its size, before it is read.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "big.cpf").write_text(text, encoding="utf-8")
+    report = check_rules(rules, ROOT / "legal_refs")
+    assert [d.code for d in report.diagnostics] == ["CPF-E012"]
+    assert "big.cpf" in report.diagnostics[0].message
+
+
+# ---- evaluation: recursion, step budget, calendar --------------------------------------
+RECURSIVE = """rule r(y : year) : integer "Essai" cite CT:L6323-1
+  = {body}
+"""
+
+
+def test_a_rule_recursing_on_y_plus_1_is_rejected_statically() -> None:
+    """y + 1 never reaches a base case: CPF-E501 before anything runs."""
+    assert _errors(RECURSIVE.format(body="r(y + 1) + 1")) == ["CPF-E501"]
+
+
+def test_a_rule_recursing_on_y_minus_1_without_base_case_stops_with_cpf_r003() -> None:
+    ruleset = _ruleset(RECURSIVE.format(body="r(y - 1) + 1"))
+    answer = evaluate(ruleset, {}, ["r(2024)"]).answers[0]  # type: ignore[arg-type]
+    assert answer.error is not None and answer.error.code == "CPF-R003"
+    assert str(evaluate_module.MAX_DEPTH) in answer.error.message
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
+def test_deep_formulas_in_a_deep_recursion_give_cpf_r003_not_recursion_error(compiled: bool) -> None:
+    """A crash found by the fuzzer: 90 levels of formula around each of 600 recursive
+    calls exhausted Python's stack before MAX_DEPTH was reached."""
+    depth = MAX_NESTING_DEPTH - 10
+    body = "(0 + " * depth + "r(y - 1)" + ")" * depth
+    ruleset = _ruleset(RECURSIVE.format(body=body))
+    answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled).answers[0]  # type: ignore[arg-type]
+    assert answer.error is not None and answer.error.code == "CPF-R003"
+
+
+def test_a_recursion_that_reaches_its_base_case_is_not_stopped() -> None:
+    ruleset = _ruleset(RECURSIVE.format(body="if y.start < 1500-01-01 then 0 else r(y - 1) + 1"))
+    assert evaluate(ruleset, {}, ["r(2024)"]).value("r(2024)") == 525  # type: ignore[arg-type]
+
+
+def test_the_step_budget_stops_an_evaluation_with_cpf_r007(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget (MAX_STEPS, 2,000,000) lowered to 500 so that the test is quick: the
+    balance of 2024 needs many more steps than that."""
+    monkeypatch.setattr(evaluate_module, "MAX_STEPS", 500)
+    answer = evaluate(load_rules(), ROOT / "examples" / "employee_full_time.yaml", ["balance(2024)"]).answers[0]
+    assert answer.error is not None and answer.error.code == "CPF-R007"
+
+
+@pytest.mark.parametrize(
+    ("body", "type_"),
+    [
+        ("(y - 3000).start", "date"),
+        ("y.start + 3650000 days", "date"),
+        ("y.start - 1000000 days", "date"),
+    ],
+)
+@pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
+def test_dates_computed_outside_the_calendar_give_cpf_r008(body: str, type_: str, compiled: bool) -> None:
+    """Crashes found by the fuzzer (OverflowError, ValueError), on both evaluators."""
+    text = f'rule r(y : year) : {type_} "Essai" cite CT:L6323-1\n  = {body}\n'
+    answer = evaluate(_ruleset(text), {}, ["r(2024)"], compiled=compiled).answers[0]  # type: ignore[arg-type]
+    assert answer.error is not None and answer.error.code == "CPF-R008", answer
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
+def test_a_question_on_year_zero_gives_cpf_r008(compiled: bool) -> None:
+    answer = evaluate(load_rules(), {}, ["credit(0000)"], compiled=compiled).answers[0]
+    assert answer.error is not None and answer.error.code == "CPF-R008"
+
+
+def test_cpf_evaluate_reports_year_zero_as_bad_input_not_an_internal_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from cpf_rules.cli import main
+
+    assert main(["evaluate", str(ROOT / "examples" / "employee_full_time.yaml"), "-q", "credit(0000)"]) == 1
+    assert "CPF-R008" in capsys.readouterr().out
+
+
+# ---- facts: size, lists, nesting, numbers ----------------------------------------------
+def test_a_facts_text_over_the_size_limit_gives_cpf_f109(tmp_path: Path) -> None:
+    text = "# " + "x" * MAX_FACTS_BYTES + "\nyears: []\n"
+    with pytest.raises(CpfError) as caught:
+        load_rules().facts_reader.read_text(text, "big.yaml")
+    assert [d.code for d in caught.value.diagnostics] == ["CPF-F109"]
+    path = tmp_path / "big.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CpfError) as caught:
+        evaluate(load_rules(), path, ["balance(2024)"])
+    assert [d.code for d in caught.value.diagnostics] == ["CPF-F109"]
+
+
+def test_a_list_over_the_length_limit_gives_cpf_f110() -> None:
+    ledger = [{"date": "2021-05-04", "kind": "training_paid", "amount": 1}] * (MAX_LIST_ITEMS + 1)
+    with pytest.raises(CpfError) as caught:
+        evaluate(load_rules(), {"ledger": ledger}, ["balance(2024)"])
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "CPF-F110" and diagnostic.path == "$.ledger"
+
+
+def test_a_list_at_the_length_limit_is_read() -> None:
+    ledger = [{"date": "2021-05-04", "kind": "training_paid", "amount": 0}] * MAX_LIST_ITEMS
+    facts = load_rules().facts_reader.read_document({"ledger": ledger})
+    assert len(facts.lists["ledger"]) == MAX_LIST_ITEMS
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "CPF-F002"),
+        ("deep.yaml", "[" * 100_000 + "]" * 100_000, "CPF-F001"),
+        ("quadratic.yaml", "years: " + "[" * 5_000 + "]" * 5_000, "CPF-F001"),  # 25 s in PyYAML before
+        ("digits.json", '{"holder": {"dif_hours": ' + "9" * 5000 + "}}", "CPF-F002"),
+        ("digits.yaml", "holder: {dif_hours: " + "9" * 5000 + "}", "CPF-F001"),
+        ("exponent.json", '{"holder": {"dif_hours": 1e999999999}}', "CPF-F108"),
+    ],
+)
+def test_deep_or_huge_facts_give_a_diagnostic_not_a_crash(name: str, text: str, code: str) -> None:
+    with pytest.raises(CpfError) as caught:
+        load_rules().facts_reader.read_text(text, name)
+    assert [d.code for d in caught.value.diagnostics] == [code]
+
+
+def test_facts_that_are_not_a_mapping_give_cpf_f101() -> None:
+    """A crash found by the fuzzer: evaluate(rules, None, …) raised TypeError."""
+    for document in (None, [], 3):
+        with pytest.raises(CpfError) as caught:
+            evaluate(load_rules(), document, ["balance(2024)"])  # type: ignore[arg-type]
+        assert [d.code for d in caught.value.diagnostics] == ["CPF-F101"]
+
+
+def test_brackets_inside_quoted_yaml_texts_do_not_count_as_nesting() -> None:
+    from cpf_rules.yaml_io import MAX_FLOW_NESTING, load_yaml_text
+
+    text = 'a: "' + "[" * (MAX_FLOW_NESTING + 5) + '"\nb: [[1]]  # ' + "{" * 40 + "\n"
+    assert load_yaml_text(text, "x.yaml") == {"a": "[" * (MAX_FLOW_NESTING + 5), "b": [[1]]}
+
+
+def test_cpf_batch_answers_year_zero_with_cpf_r008_on_each_row(tmp_path: Path) -> None:
+    """A crash found while fuzzing the periods: the vectorised kernel raised ValueError
+    (`cpf batch` exited 3); now the scalar engine answers each row with CPF-R008."""
+    pytest.importorskip("numpy")
+    from cpf_rules.cli import main
+
+    population = tmp_path / "holders.jsonl"
+    population.write_text('{"years": [{"year": 2019, "worked_hours": 1607}]}\n{"years": []}\n', encoding="utf-8")
+    output = tmp_path / "answers.jsonl"
+    assert main(["batch", str(population), str(output), "-q", "credit(0000)", "-q", "credit(2019)"]) in (0, 1)
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [row["errors"]["credit(0000)"]["code"] for row in rows] == ["CPF-R008", "CPF-R008"]
+    assert [row["answers"]["credit(2019)"]["value"] for row in rows] == ["500.00", "0.00"]
