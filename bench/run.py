@@ -190,7 +190,7 @@ def main() -> int:
         ("cpf compiled without trace ÷ Decimal loop", "cpf compiled, no trace", "Decimal loop (reference)", "≥ 0.5"),
         (
             f"cpf batch kernel ÷ OpenFisca vectorised (N={largest:,})",
-            "cpf batch kernel",
+            "cpf batch kernel, 100k a call",
             "OpenFisca vectorised",
             "≥ 1.5",
         ),

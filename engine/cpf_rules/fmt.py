@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import write_atomically
+from .atomic_io import write_text_atomic
 from .diagnostics import CpfError, Diagnostic, Severity, render_all_text
 from .lints.walk import shape
 from .syntax import parse_module
@@ -366,7 +366,7 @@ def run_fmt(paths: Sequence[Path], check: bool = False, diff: bool = False) -> i
                 )
         else:
             try:
-                write_atomically(file, formatted)
+                write_text_atomic(file, formatted)
             except OSError as error:
                 changed.remove(shown)
                 problems.append(Diagnostic("CPF-E011", Severity.ERROR, f"cannot write {shown}: {error.strerror}"))

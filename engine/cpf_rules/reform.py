@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import evaluate
-from .atomic import write_atomically
+from .atomic_io import write_text_atomic
 from .diagnostics import CpfError, Diagnostic, Severity, Span
 from .loader import load_rules
 from .model import RuleSet
@@ -345,7 +345,7 @@ def run_reform(
     report = compare(law, reformed_rules(law, reform), reform, holders)
     if csv_file is not None:
         try:
-            write_atomically(csv_file, changes_csv(report))
+            write_text_atomic(csv_file, changes_csv(report))
         except OSError as error:
             raise _error(
                 f"cannot write {csv_file}: {error.strerror}", str(csv_file), "check the folder exists"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from ..atomic_io import write_text_atomic
 from ..lints.walk import declaration_expressions, names_read
 from ..loader import load_rules
 from ..model import RuleSet
@@ -69,11 +70,11 @@ def build_site(rules: RuleSet, output: Path, coverage: Coverage | None) -> int:
         search.append({"kind": "article", "name": article.id, "label": article.title, "url": article_file(article.id)})
     pages["index.html"] = index_page(rules, cited)
     for relative, text in pages.items():
-        (output / relative).write_text(text, encoding="utf-8")
-    (output / "style.css").write_text(STYLE, encoding="utf-8")
-    (output / "search.js").write_text(SEARCH, encoding="utf-8")
+        write_text_atomic(output / relative, text)
+    write_text_atomic(output / "style.css", STYLE)
+    write_text_atomic(output / "search.js", SEARCH)
     search.sort(key=lambda e: (e["kind"], e["name"]))
-    (output / "search-index.js").write_text(search_index_js(search), encoding="utf-8")
+    write_text_atomic(output / "search-index.js", search_index_js(search))
     return len(pages)
 
 

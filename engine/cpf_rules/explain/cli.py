@@ -48,10 +48,11 @@ def _write(args: argparse.Namespace, text: str) -> None:
     if args.output is None:
         sys.stdout.write(text)
         return
+    from ..atomic_io import write_text_atomic
     from ..diagnostics import CpfError, Diagnostic, Severity
 
     try:
-        args.output.write_text(text, encoding="utf-8")
+        write_text_atomic(args.output, text)
     except OSError as error:
         message = f"cannot write {args.output}: {error.strerror or error}"
         raise CpfError([Diagnostic("CPF-D003", Severity.ERROR, message, path=str(args.output))]) from None
