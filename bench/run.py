@@ -15,8 +15,8 @@ the issue sets as targets, and the peak resident memory. Paths:
   end to end from a JSONL file (N up to ``--jsonl-max``);
 - NumPy reference (hand-written, integer cents) and Decimal loop (hand-written);
 - OpenFisca vectorised and OpenFisca one simulation per holder with its tracer, run
-  with ``--openfisca-python`` (a separate venv: ``python -m venv /work/bench-venv &&
-  /work/bench-venv/bin/pip install openfisca-core``), on bench/openfisca_model/.
+  with ``--openfisca-python`` (a separate venv: ``python -m venv .bench-venv &&
+  .bench-venv/bin/pip install openfisca-core``), on bench/openfisca_model/.
 
 ``exact`` says whether every value timed equals the NumPy reference to the cent.
 Also measured: ``cpf check`` and a whole ``cpf evaluate`` process, with an empty and
@@ -126,7 +126,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="1,1000,100000,1000000")
     parser.add_argument("--scalar-sample", type=int, default=1000, help="holders timed on the scalar paths")
     parser.add_argument("--jsonl-max", type=int, default=100_000, help="largest N for cpf batch from JSONL")
-    parser.add_argument("--openfisca-python", default="/work/bench-venv/bin/python")
+    parser.add_argument("--openfisca-python", default=".bench-venv/bin/python")
     parser.add_argument("--openfisca-single", type=int, default=200, help="holders for OpenFisca one by one")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")

@@ -1,7 +1,7 @@
 """Measure OpenFisca on the workload; prints one JSON line. Run with the bench venv's python.
 
-/work/bench-venv/bin/python bench/openfisca_model/run.py vector 1000000
-/work/bench-venv/bin/python bench/openfisca_model/run.py single 200      # one simulation per holder, traced
+.bench-venv/bin/python bench/openfisca_model/run.py vector 1000000
+.bench-venv/bin/python bench/openfisca_model/run.py single 200      # one simulation per holder, traced
 """
 
 from __future__ import annotations
