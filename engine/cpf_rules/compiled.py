@@ -43,7 +43,7 @@ from .evaluate import (
 from .facts import Facts
 from .model import RuleSet
 from .trace import CitedVersion, Decision, FlagNote, Result, TraceNode
-from .types import BOOLEAN, INTEGER, Type
+from .types import INTEGER, Type
 from .values import ROUNDINGS
 
 Code = Callable[["CompiledEvaluation", dict[str, Any]], Any]
@@ -628,31 +628,9 @@ class CompiledEvaluation(Evaluation):
             if holds:
                 applying.append((exception, value))
                 self.reached.add(exception.reached)
-            decl = exception.decl
-            nodes.append(
-                TraceNode(
-                    kind="exception",
-                    name=decl.name,
-                    label=decl.label,
-                    period=shown_period,
-                    value=value if holds else False,
-                    type=info.type if holds else BOOLEAN,
-                    span=decl.span,
-                    children=tuple(frame.children),
-                    citations=self._cite(decl.citations, on),
-                    flags=self._flags(decl.flags) if holds else (),
-                    decisions=tuple(frame.decisions),
-                    applies=bool(holds),
-                )
-            )
+            nodes.append(self._exception_node(exception.decl, shown_period, info.type, holds, value, frame, on))
         if len(applying) > 1:
-            names = ", ".join(e.decl.name for e, _ in applying)
-            raise _error(
-                "CPF-R002",
-                f"exceptions {names} of rule `{info.name}` both apply; the law must say which prevails",
-                applying[1][0].decl.span,
-                hint="make their conditions exclusive, or fold one into the other",
-            )
+            raise self._exception_conflict(info.name, [e.decl for e, _ in applying])
         if applying:
             exception, value = applying[0]
             return value, exception, nodes

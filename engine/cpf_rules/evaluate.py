@@ -322,34 +322,53 @@ class Evaluation:
             if holds:
                 applying.append((exception, value))
                 self.reached.add(f"exception:{rule.name}.{exception.name}")
+            period = period_text(env.get(rule.formals[0].name)) if rule.formals else None
             nodes.append(
-                TraceNode(
-                    kind="exception",
-                    name=exception.name,
-                    label=exception.label,
-                    period=period_text(env.get(rule.formals[0].name)) if rule.formals else None,
-                    value=value if holds else False,
-                    type=self.symbols.type_of(rule.type) if holds else BOOLEAN,
-                    span=exception.span,
-                    children=tuple(frame.children),
-                    citations=self._cite(exception.citations, on),
-                    flags=self._flags(exception.flags) if holds else (),
-                    decisions=tuple(frame.decisions),
-                    applies=bool(holds),
-                )
+                self._exception_node(exception, period, self.symbols.type_of(rule.type), holds, value, frame, on)
             )
         if len(applying) > 1:
-            names = ", ".join(e.name for e, _ in applying)
-            raise _error(
-                "CPF-R002",
-                f"exceptions {names} of rule `{rule.name}` both apply; the law must say which prevails",
-                applying[1][0].span,
-                hint="make their conditions exclusive, or fold one into the other",
-            )
+            raise self._exception_conflict(rule.name, [e for e, _ in applying])
         if applying:
             exception, value = applying[0]
             return value, f"exception {exception.name}", nodes
         return self.eval(rule.body, env), "default", nodes
+
+    def _exception_node(
+        self,
+        exception: ast.ExceptionDecl,
+        period: str | None,
+        rule_type: Type,
+        holds: Any,
+        value: Any,
+        frame: _Frame,
+        on: datetime.date,
+    ) -> TraceNode:
+        """The trace step of one exception considered: applies or not, and what it read."""
+        return TraceNode(
+            kind="exception",
+            name=exception.name,
+            label=exception.label,
+            period=period,
+            value=value if holds else False,
+            type=rule_type if holds else BOOLEAN,
+            span=exception.span,
+            children=tuple(frame.children),
+            citations=self._cite(exception.citations, on),
+            flags=self._flags(exception.flags) if holds else (),
+            decisions=tuple(frame.decisions),
+            applies=bool(holds),
+        )
+
+    @staticmethod
+    def _exception_conflict(rule_name: str, applying: list[ast.ExceptionDecl]) -> EvaluationError:
+        """CPF-R002: two or more exceptions of one rule apply (Catala's conflict)."""
+        names = ", ".join(e.name for e in applying)
+        return _error(
+            "CPF-R002",
+            f"exceptions {names} of rule `{rule_name}` both apply; the law must say which prevails",
+            applying[1].span,
+            hint="make their conditions exclusive, or fold one into the other",
+        )
 
     # ---- parameters and inputs ---------------------------------------------------------
     def _parameter(self, parameter: ast.ParameterDecl, on: datetime.date, span: Span) -> Any:
