@@ -1,12 +1,12 @@
 """One measurement of the workload on one path; prints one JSON line (run by bench/run.py).
 
-    python bench/measure.py PATH N [--sample S]
+    python bench/measure.py PATH N [--sample S] [--rules bench/workload_rules | base]
 
 PATH: interpreted | compiled | compiled-notrace (scalar engine, one holder at a time,
 facts validated from a document, ``balance(2024)``; the first three with the full
 trace unless -notrace), decimal (the hand-written Decimal loop), numpy (the hand-written
-NumPy kernel), batch (the vectorised kernel over columns, 100,000 holders a call), batch-jsonl (``cpf batch``
-from a JSONL file to a JSONL file, end to end). Scalar paths time the first S holders
+NumPy kernel), batch (the vectorised kernel over columns, 100,000 holders a call), batch-jsonl and
+batch-parquet (``cpf batch`` from a JSONL or a Parquet file to a JSONL file, end to end). Scalar paths time the first S holders
 of the N (their throughput does not depend on N). ``exact`` compares every value
 timed with the NumPy reference, to the cent.
 """
@@ -30,13 +30,16 @@ from workload import YEARS, decimal_reference, document, numpy_reference, popula
 
 AS_OF = datetime.date(2026, 1, 1)
 QUESTION = "balance(2024)"
+RULES: str | None = None
+"""The rules directory measured: bench/workload_rules/ (the workload alone, as the OpenFisca
+model) by default; None for the rule base rules/ (``--rules base``)."""
 
 
 def _scalar(pop: dict[str, Any], sample: int, compiled: bool, trace: bool) -> tuple[float, int, bool]:
     from cpf_rules.api import evaluate
     from cpf_rules.loader import load_rules
 
-    rules = load_rules()
+    rules = load_rules(RULES)
     documents = [document(pop, row) for row in range(sample)]
     evaluate(rules, documents[0], [QUESTION], as_of=AS_OF, trace=trace, compiled=compiled)  # warm the caches
     start = time.perf_counter()
@@ -71,7 +74,7 @@ def _batch(pop: dict[str, Any], chunk: int) -> tuple[float, int, bool]:
     from cpf_rules.batch.vectors import Num
     from cpf_rules.loader import load_rules
 
-    rules = load_rules()
+    rules = load_rules(RULES)
     n = pop["n"]
     registered = datetime.date.fromisoformat("2020-01-15").toordinal()
     declared = datetime.date(2019, 1, 1).toordinal()
@@ -98,17 +101,25 @@ def _batch(pop: dict[str, Any], chunk: int) -> tuple[float, int, bool]:
     return seconds, n, exact
 
 
-def _batch_jsonl(pop: dict[str, Any]) -> tuple[float, int, bool]:
+def _batch_file(pop: dict[str, Any], suffix: str) -> tuple[float, int, bool]:
+    """``cpf batch`` end to end from a JSONL or a Parquet file (written before the clock starts)."""
     from cpf_rules.cli import main
 
     n = pop["n"]
     with tempfile.TemporaryDirectory() as directory:
-        source, target = Path(directory) / "holders.jsonl", Path(directory) / "answers.jsonl"
-        with source.open("w", encoding="utf-8") as stream:
-            for row in range(n):
-                stream.write(json.dumps(document(pop, row)) + "\n")
+        source, target = Path(directory) / f"holders{suffix}", Path(directory) / "answers.jsonl"
+        if suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist([document(pop, row) for row in range(n)]), source)
+        else:
+            with source.open("w", encoding="utf-8") as stream:
+                for row in range(n):
+                    stream.write(json.dumps(document(pop, row)) + "\n")
         start = time.perf_counter()
-        status = main(["batch", str(source), str(target), "-q", QUESTION, "--as-of", AS_OF.isoformat()])
+        rules = ["--rules", RULES] if RULES else []
+        status = main(["batch", str(source), str(target), "-q", QUESTION, "--as-of", AS_OF.isoformat(), *rules])
         seconds = time.perf_counter() - start
         cents = []
         with target.open(encoding="utf-8") as stream:
@@ -123,7 +134,12 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--chunk", type=int, default=100_000, help="holders per kernel call (batch)")
+    parser.add_argument(
+        "--rules", default="bench/workload_rules", help="rules directory (`base`: the rule base rules/)"
+    )
     args = parser.parse_args()
+    global RULES
+    RULES = None if args.rules == "base" else args.rules
     pop = population(args.n)
     sample = min(args.n, args.sample)
     if args.path == "interpreted":
@@ -139,7 +155,9 @@ def main() -> None:
     elif args.path == "batch":
         seconds, timed, exact = _batch(pop, args.chunk)
     elif args.path == "batch-jsonl":
-        seconds, timed, exact = _batch_jsonl(pop)
+        seconds, timed, exact = _batch_file(pop, ".jsonl")
+    elif args.path == "batch-parquet":
+        seconds, timed, exact = _batch_file(pop, ".parquet")
     else:
         raise SystemExit(f"unknown path {args.path}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -6,7 +6,13 @@
 Runs the workload of bench/workload.py (CPF accrual 2019-2024, balance at the end of
 2024 in exact cents) on each path, each measurement in its own process (so the peak
 memory is that path's alone), and prints a table of holders per second, the ratios
-the issue sets as targets, and the peak resident memory. Paths:
+the issue sets as targets, and the peak resident memory.
+
+Every cpf path runs twice: on bench/workload_rules/ (the workload alone written in the
+rule language, the same computation as the minimal OpenFisca model: the ratios to the
+targets compare these) and on the rule base rules/ (the same holders and the same
+answer, through the whole history the law defines: hours era from 2015, the 2019
+conversion, DIF deadlines, abondements, CEC — about ten times the work). Paths:
 
 - cpf interpreted / compiled (with the full trace) / compiled without trace: one
   holder at a time through ``cpf_rules.api.evaluate`` (facts validated from a document);
@@ -41,14 +47,21 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
-PATHS = [
+CPF_PATHS = [
     ("cpf interpreted, trace", "interpreted", True),
     ("cpf compiled, trace", "compiled", True),
     ("cpf compiled, no trace", "compiled-notrace", True),
-    ("Decimal loop (reference)", "decimal", False),
     ("cpf batch kernel, 100k a call", "batch", False),
     ("cpf batch JSONL end to end", "batch-jsonl", False),
+    ("cpf batch Parquet end to end", "batch-parquet", False),
+]
+REFERENCE_PATHS = [
+    ("Decimal loop (reference)", "decimal", False),
     ("NumPy kernel (reference)", "numpy", False),
+]
+RULE_SETS = [
+    ("workload", "bench/workload_rules"),  # the workload alone, as the OpenFisca model: the ratios
+    ("rule base", "base"),  # rules/, the whole history for the same holders and the same answer
 ]
 
 
@@ -125,7 +138,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,1000,100000,1000000")
     parser.add_argument("--scalar-sample", type=int, default=1000, help="holders timed on the scalar paths")
-    parser.add_argument("--jsonl-max", type=int, default=100_000, help="largest N for cpf batch from JSONL")
+    parser.add_argument(
+        "--jsonl-max", type=int, default=100_000, help="largest N for cpf batch from a JSONL or Parquet file"
+    )
     parser.add_argument("--openfisca-python", default=".bench-venv/bin/python")
     parser.add_argument("--openfisca-single", type=int, default=200, help="holders for OpenFisca one by one")
     parser.add_argument("--timeout", type=float, default=1800)
@@ -140,13 +155,20 @@ def main() -> int:
 
     rows: list[tuple[str, int, dict[str, Any], bool]] = []
     for n in sizes:
-        for label, path, sampled in PATHS:
-            if path == "batch-jsonl" and n > args.jsonl_max:
+        runs = [
+            (f"{label} — {rules_name}", path, sampled, rules)
+            for rules_name, rules in RULE_SETS
+            for label, path, sampled in CPF_PATHS
+        ]
+        runs += [(label, path, sampled, "base") for label, path, sampled in REFERENCE_PATHS]
+        for label, path, sampled, rules in runs:
+            if path in ("batch-jsonl", "batch-parquet") and n > args.jsonl_max:
                 continue
-            command = [python, str(BENCH / "measure.py"), path, str(n), "--sample", str(args.scalar_sample)]
+            sample = args.scalar_sample if rules != "base" else max(1, args.scalar_sample // 10)
+            command = [python, str(BENCH / "measure.py"), path, str(n), "--sample", str(sample), "--rules", rules]
             result = _measure(command, args.timeout)
-            rows.append((label, n, result, sampled and n > args.scalar_sample))
-            print(f"  {label:32} N={n:>9,}  {json.dumps(result)}", file=sys.stderr)
+            rows.append((label, n, result, sampled and n > sample))
+            print(f"  {label:45} N={n:>9,}  {json.dumps(result)}", file=sys.stderr)
         if openfisca is not None:
             runner = str(BENCH / "openfisca_model" / "run.py")
             result = _measure([openfisca, runner, "vector", str(n)], args.timeout)
@@ -201,13 +223,20 @@ def main() -> int:
             "≥ 0.5",
         ),
     ]
-    lines += ["| ratio | measured | target |", "|---|---:|---:|"]
+    lines += ["| ratio | workload rules | rule base | target |", "|---|---:|---:|---:|"]
     for text, mine, theirs, target in ratios:
-        a, b = rate_of(mine, largest), rate_of(theirs, largest)
-        lines.append(f"| {text} | {a / b:.3g} | {target} |" if a and b else f"| {text} | — | {target} |")
-    a, b = rss_of("cpf batch kernel, 100k a call", largest), rss_of("OpenFisca vectorised", largest)
-    if a and b:
-        lines.append(f"| peak memory, cpf batch kernel ÷ OpenFisca vectorised (N={largest:,}) | {a / b:.3g} | < 1 |")
+        cells = []
+        for rules_name, _ in RULE_SETS:
+            a, b = rate_of(f"{mine} — {rules_name}", largest), rate_of(theirs, largest)
+            cells.append(f"{a / b:.3g}" if a and b else "—")
+        lines.append(f"| {text} | {' | '.join(cells)} | {target} |")
+    cells = []
+    for rules_name, _ in RULE_SETS:
+        a, b = rss_of(f"cpf batch kernel, 100k a call — {rules_name}", largest), rss_of("OpenFisca vectorised", largest)
+        cells.append(f"{a / b:.3g}" if a and b else "—")
+    lines.append(
+        f"| peak memory, cpf batch kernel ÷ OpenFisca vectorised (N={largest:,}) | {' | '.join(cells)} | < 1 |"
+    )
     if not args.no_startup:
         lines += ["", "| whole process | median of 5 |", "|---|---:|"]
         for name, seconds in _startup(python).items():

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from cpf_rules import load_rules
 from cpf_rules.diagnostics import CpfError
+from cpf_rules.facts import _python_validator
 from fuzzing import TRIED, evaluate_outcome, fuzz_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
@@ -126,6 +127,35 @@ def _check(facts: Any, target: str) -> None:
 @given(corrupted())
 def test_generated_and_corrupted_documents_give_values_or_diagnostics(document: Any) -> None:
     _check(document, "facts documents, generated from the schema and corrupted")
+
+
+@fuzz_settings(60)
+@given(corrupted())
+def test_fast_validator_never_accepts_what_jsonschema_refuses(document: Any) -> None:
+    """facts.py: jsonschema-rs answers first; a document it lets through must have no
+    jsonschema error (the Python validator, with the project's number types)."""
+    TRIED["facts documents, both validators compared"] += 1
+    if not isinstance(document, dict):
+        return
+    reader = load_rules().facts_reader
+    python_errors = list(_python_validator(reader.schema).iter_errors(document))
+    accepted, _ = reader._fast_accepts(document)
+    if python_errors:
+        assert not accepted, [e.message for e in python_errors]
+
+
+def test_fast_validator_defers_to_jsonschema_on_numbers_json_reads_loosely() -> None:
+    """A float, a NaN and 2019.0 for a year are valid JSON Schema numbers or integers, but
+    the project reads numbers exactly (R6323-1 prorata to the cent): each is refused."""
+    reader = load_rules().facts_reader
+    for document in (
+        {"years": [{"year": 2019, "worked_hours": 700.5}]},
+        {"years": [{"year": 2019, "worked_hours": Decimal("NaN")}]},
+        {"years": [{"year": Decimal("2019.0"), "worked_hours": 700}]},
+    ):
+        with pytest.raises(CpfError) as refused:
+            reader.read_document(document)
+        assert {d.code for d in refused.value.diagnostics} == {"CPF-F101"}, refused.value.diagnostics
 
 
 def _to_json(value: Any) -> Any:

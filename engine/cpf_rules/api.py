@@ -74,11 +74,13 @@ def evaluate(
     if not parsed:
         raise CpfError([Diagnostic("CPF-Q002", Severity.ERROR, "no question asked", hint="ask e.g. balance(2024)")])
     day = as_of or datetime.date.today()
-    evaluation = Evaluation(rules, typed_facts, day, with_trace=trace, step_budget=max_steps)
+    evaluation: Evaluation
     if compiled:  # same values, traces and errors, from closures compiled once (compiled.py)
         from .compiled import compile_rules
 
         evaluation = compile_rules(rules).evaluation(typed_facts, day, trace, step_budget=max_steps)
+    else:
+        evaluation = Evaluation(rules, typed_facts, day, with_trace=trace, step_budget=max_steps)
     answers = []
     for question in parsed:
         try:

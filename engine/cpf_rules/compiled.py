@@ -34,7 +34,6 @@ from .evaluate import (
     Evaluation,
     _error,
     _Frame,
-    _in_calendar,
     _outside_calendar,
     _Undefined,
     period_date,
@@ -76,6 +75,80 @@ def _subtract(left: Any, right: Any) -> Any:
     if isinstance(left, int):  # year - year is a number of years; year - n a year
         return Fraction(left - right) if isinstance(right, int) else left - int(right)
     return left - right
+
+
+def _on_one_argument(span: Span, argument: Code, apply: Callable[[CompiledEvaluation, Any], Any]) -> Code:
+    """A call with one argument (a rule or parameter for a period, a yearly fact, a
+    rounding): its step, the argument, then ``apply`` unless the argument is missing."""
+
+    def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+        ev.steps += 1
+        if ev.steps > ev._step_limit:
+            raise ev._budget_spent(span)
+        value = argument(ev, env)
+        return MISSING if value is MISSING else apply(ev, value)
+
+    return code
+
+
+def _on_two_arguments(span: Span, first: Code, second: Code, apply: Callable[[Any, Any], Any]) -> Code:
+    """An operator or a two-argument function: its step, both operands, then ``apply``
+    unless one of them is missing."""
+
+    def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+        ev.steps += 1
+        if ev.steps > ev._step_limit:
+            raise ev._budget_spent(span)
+        a, b = first(ev, env), second(ev, env)
+        if a is MISSING or b is MISSING:
+            return MISSING
+        return apply(a, b)
+
+    return code
+
+
+def _spent_in_two_steps(ev: CompiledEvaluation, first: Span, second: Span) -> Exception:
+    """CPF-R007 for two steps counted at once: at the first one if it was already past
+    the limit (the count then left as the interpreter leaves it), else at the second."""
+    if ev.steps - 1 > ev._step_limit:
+        ev.steps -= 1
+        return ev._budget_spent(first)
+    return ev._budget_spent(second)
+
+
+def _fraction_comparison(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``compare`` on two numbers. Two fractions are compared on their cross products
+    (denominators are positive), which skips the abstract-class checks of
+    ``Fraction.__lt__`` and friends (about 4× faster); anything else as Python does."""
+
+    def on_numbers(a: Any, b: Any) -> Any:
+        if type(a) is Fraction and type(b) is Fraction:
+            return compare(a.numerator * b.denominator, b.numerator * a.denominator)
+        return compare(a, b)
+
+    return on_numbers
+
+
+_FRACTION_LESS = _fraction_comparison(operator.lt)
+_FRACTION_GREATER = _fraction_comparison(operator.gt)
+
+
+def _arithmetic(op: str, left_type: Type | None, right: ast.Expr) -> Callable[[Any, Any], Any]:
+    """The function of a binary operator, chosen once from the checked type of its left
+    operand: numbers (fractions) use the operator itself; years and dates their
+    calendar arithmetic (``_add``, ``_subtract``), with a constant whole number of years
+    (``y - 1``) turned into an int at compile time."""
+    kind = left_type.kind if left_type is not None else None
+    if op in ("<", "<=", ">", ">=") and kind == "number":
+        return _fraction_comparison(_COMPARE[op])
+    if op not in ("+", "-"):
+        return _COMPARE[op]
+    if kind == "number":
+        return operator.add if op == "+" else operator.sub
+    if kind == "year" and isinstance(right, ast.Quantity) and right.value.denominator == 1:
+        years = int(right.value)
+        return (lambda a, _b: a + years) if op == "+" else (lambda a, _b: a - years)
+    return _add if op == "+" else _subtract
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +248,13 @@ class CompiledRuleSet:
 
     @staticmethod
     def _ticked(span: Span, inner: Code) -> Code:
+        """``inner`` after one step counted (the interpreter counts one per node). The hot
+        closures below count their step inline instead, saving a call per node."""
+
         def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev._tick(span)
+            ev.steps += 1
+            if ev.steps > ev._step_limit:
+                raise ev._budget_spent(span)
             return inner(ev, env)
 
         return code
@@ -186,7 +264,9 @@ class CompiledRuleSet:
         span = expr.span
 
         def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev._tick(span)
+            ev.steps += 1
+            if ev.steps > ev._step_limit:
+                raise ev._budget_spent(span)
             return value
 
         return code
@@ -200,7 +280,14 @@ class CompiledRuleSet:
         name, span = expr.name, expr.span
         symbols = self.model.symbols
         if name in scope:
-            return self._ticked(span, lambda ev, env: env[name])
+
+            def local(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+                ev.steps += 1
+                if ev.steps > ev._step_limit:
+                    raise ev._budget_spent(span)
+                return env[name]
+
+            return local
         if name in symbols.inputs:
             decl = symbols.inputs[name]
             if decl.section is None:
@@ -246,24 +333,39 @@ class CompiledRuleSet:
             (arg,) = args
             if name in symbols.rules:
                 rule = symbols.rules[name]
+                argument = expr.args[0]
+                if isinstance(argument, ast.Name) and argument.name in scope:
+                    # `rule(y)`: the call's step and the name's, counted together.
+                    local, local_span = argument.name, argument.span
 
-                def call_rule(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-                    ev._tick(span)
-                    period = arg(ev, env)
-                    return MISSING if period is MISSING else ev.call_rule(rule, period, span)
+                    def call_rule_on_local(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+                        ev.steps += 2
+                        if ev.steps > ev._step_limit:
+                            raise _spent_in_two_steps(ev, span, local_span)
+                        period = env[local]
+                        return MISSING if period is MISSING else ev.call_rule(rule, period, span)
 
-                return call_rule
+                    return call_rule_on_local
+
+                return _on_one_argument(span, arg, lambda ev, period: ev.call_rule(rule, period, span))
             parameter = symbols.parameters[name]
-
-            def read_parameter(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-                ev._tick(span)
-                on = arg(ev, env)
-                return MISSING if on is MISSING else ev._parameter(parameter, on, span)
-
-            return read_parameter
+            return _on_one_argument(span, arg, lambda ev, on: ev._parameter(parameter, on, span))
+        if len(args) == 1 and name not in symbols.rules and name in symbols.inputs:
+            decl = symbols.inputs[name]
+            return _on_one_argument(span, args[0], lambda ev, year: ev._input(decl, year, span))
+        if len(args) == 1 and name in ROUNDINGS:
+            round_it = ROUNDINGS[name]
+            return _on_one_argument(span, args[0], lambda ev, amount: round_it(amount))
+        if len(args) == 2 and name in ("min", "max"):
+            first, second = args
+            # min(a, b) keeps a unless b < a; max(a, b) keeps a unless b > a (as Python's).
+            beats = _FRACTION_LESS if name == "min" else _FRACTION_GREATER
+            return _on_two_arguments(span, first, second, lambda a, b: b if beats(b, a) else a)
 
         def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev._tick(span)
+            ev.steps += 1
+            if ev.steps > ev._step_limit:
+                raise ev._budget_spent(span)
             values = [a(ev, env) for a in args]
             for value in values:
                 if value is MISSING:
@@ -296,22 +398,34 @@ class CompiledRuleSet:
             return self._ticked(span, unchecked)
         if target_type.kind == "year":
             month, day = (1, 1) if name == "start" else (12, 31)
+            bounds: dict[int, datetime.date] = {}  # y.start or y.end of each year met, built once
 
             def year_bound(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+                ev.steps += 1
+                if ev.steps > ev._step_limit:
+                    raise ev._budget_spent(span)
                 base = base_code(ev, env)
-                try:
-                    return MISSING if base is MISSING else datetime.date(base, month, day)
-                except ValueError:
-                    raise _outside_calendar(f"the year {base}", span) from None
+                if base is MISSING:
+                    return MISSING
+                bound = bounds.get(base)
+                if bound is None:
+                    try:
+                        bound = bounds.setdefault(base, datetime.date(base, month, day))
+                    except ValueError:
+                        raise _outside_calendar(f"the year {base}", span) from None
+                return bound
 
-            return self._ticked(span, year_bound)
+            return year_bound
         if target_type.kind == "date":
 
             def year_of(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+                ev.steps += 1
+                if ev.steps > ev._step_limit:
+                    raise ev._budget_spent(span)
                 base = base_code(ev, env)
                 return MISSING if base is MISSING else base.year
 
-            return self._ticked(span, year_of)
+            return year_of
         assert target_type.name is not None
         record = model.symbols.records[target_type.name]
         field_decl = next(f for f in record.fields if f.name == name)
@@ -344,6 +458,9 @@ class CompiledRuleSet:
             short = op == "or"  # `or` stops on True, `and` on False
 
             def logical(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+                ev.steps += 1
+                if ev.steps > ev._step_limit:
+                    raise ev._budget_spent(span)
                 a = left(ev, env)
                 if a is short:
                     return short
@@ -352,31 +469,27 @@ class CompiledRuleSet:
                     return MISSING
                 return b
 
-            return self._ticked(span, logical)
+            return logical
         if op == "/":
 
-            def divide(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-                a, b = left(ev, env), right(ev, env)
-                if a is MISSING or b is MISSING:
-                    return MISSING
+            def divide(a: Any, b: Any) -> Any:
                 if b == 0:
                     raise _error("CPF-R006", "division by zero", span, hint="guard the division with an `if`")
-                return Fraction(a) / Fraction(b)
+                return (a if type(a) is Fraction else Fraction(a)) / (b if type(b) is Fraction else Fraction(b))
 
-            return self._ticked(span, divide)
-        function = _add if op == "+" else _subtract if op == "-" else _COMPARE[op]
+            return _on_two_arguments(span, left, right, divide)
+        function = _arithmetic(op, self.model.types.get(id(expr.left)), expr.right)
+        if function in (_add, _subtract):
+            calendar_arithmetic = function
 
-        def binary(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            a, b = left(ev, env), right(ev, env)
-            if a is MISSING or b is MISSING:
-                return MISSING
-            try:
-                return function(a, b)
-            except OverflowError:  # a date pushed past year 9999 or before year 1
-                days = int(b) if op == "+" else -int(b)
-                raise _outside_calendar(f"{a.isoformat()} + {days} days", span) from None
+            def function(a: Any, b: Any) -> Any:
+                try:
+                    return calendar_arithmetic(a, b)
+                except OverflowError:  # a date pushed past year 9999 or before year 1
+                    days = int(b) if op == "+" else -int(b)
+                    raise _outside_calendar(f"{a.isoformat()} + {days} days", span) from None
 
-        return self._ticked(span, binary)
+        return _on_two_arguments(span, left, right, function)
 
     def _c_Otherwise(self, expr: ast.Otherwise, scope: frozenset[str]) -> Code:
         left, right = self._compile(expr.left, scope), self._compile(expr.right, scope)
@@ -404,11 +517,14 @@ class CompiledRuleSet:
         span, text = expr.span, expr.condition_text
 
         def choose(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+            ev.steps += 1
+            if ev.steps > ev._step_limit:
+                raise ev._budget_spent(span)
             holds = condition(ev, env)
             ev.frames[-1].decisions.append(Decision(span, text, bool(holds)))
             return (then if holds else orelse)(ev, env)
 
-        return self._ticked(span, choose)
+        return choose
 
     def _c_Let(self, expr: ast.Let, scope: frozenset[str]) -> Code:
         value_code = self._compile(expr.value, scope)
@@ -576,47 +692,56 @@ class CompiledEvaluation(Evaluation):
             self.frames[-1].children.append(cached[1])
             return cached[0]
         info = self.compiled.rule_info[rule.name]
-        if key in self._active_keys or len(self.active) >= MAX_DEPTH or not _in_calendar(period):
+        if (
+            key in self._active_keys
+            or len(self.active) >= MAX_DEPTH
+            or (type(period) is int and not datetime.MINYEAR <= period <= datetime.MAXYEAR)
+        ):
             return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003 / R008
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)
         frame = _Frame()
         self.frames.append(frame)
+        if type(period) is int:  # a year: its 1 January, built once per process
+            on = _YEAR_STARTS.get(period) or _YEAR_STARTS.setdefault(period, datetime.date(period, 1, 1))
+            shown = str(period)
+        else:
+            on = period_date(period, self.as_of)
+            shown = period_text(period)  # type: ignore[assignment]
         try:
             env: dict[str, Any] = {info.formal: period} if info.formal is not None else {}
-            on = period_date(period, self.as_of)
-            value, applied, exception_nodes = self._compiled_rule_value(info, env, on, period)
+            value, applied, exception_nodes = self._compiled_rule_value(info, env, on, shown)
         finally:
             self.frames.pop()
             self.active.pop()
             self._active_keys.discard(key)
         node = TraceNode(
-            kind="rule",
-            name=rule.name,
-            label=rule.label,
-            period=period_text(period),
-            value=value,
-            type=info.type,
-            span=rule.span,
-            children=tuple(exception_nodes + frame.children) if exception_nodes else tuple(frame.children),
-            citations=self._cite(rule.citations, on) if applied is None else (),
-            flags=self._flags(rule.flags),
-            decisions=tuple(frame.decisions),
-            branch=info.default_branch if applied is None else applied.branch,
+            "rule",
+            rule.name,
+            rule.label,
+            shown,
+            value,
+            info.type,
+            rule.span,
+            tuple(exception_nodes + frame.children) if exception_nodes else tuple(frame.children),
+            self._cite(rule.citations, on) if applied is None else (),
+            self._flags(rule.flags) if rule.flags else (),
+            tuple(frame.decisions),
+            info.default_branch if applied is None else applied.branch,
         )
         self.memo[key] = (value, node)
         self.frames[-1].children.append(node)
         return value
 
     def _compiled_rule_value(
-        self, info: _RuleInfo, env: dict[str, Any], on: datetime.date, period: Any
+        self, info: _RuleInfo, env: dict[str, Any], on: datetime.date, shown: str | None
     ) -> tuple[Any, _ExceptionInfo | None, list[TraceNode]]:
         if not info.exceptions:
             return info.body(self, env), None, []
         applying: list[tuple[_ExceptionInfo, Any]] = []
         nodes: list[TraceNode] = []
-        shown_period = period_text(period) if info.formal is not None else None
+        shown_period = shown if info.formal is not None else None
         for exception in info.exceptions:
             frame = _Frame()
             self.frames.append(frame)
@@ -683,6 +808,9 @@ class CompiledEvaluation(Evaluation):
             return ()
         return super()._flags(flags)
 
+
+_YEAR_STARTS: dict[int, datetime.date] = {}
+"""1 January of each year a rule was evaluated for (the date its citations are read on)."""
 
 _COMPILED: dict[str, tuple[RuleSet, CompiledRuleSet]] = {}
 

@@ -11,9 +11,9 @@ budget, so a rule that recurses on ``y + 1`` stops with a clear error.
 from __future__ import annotations
 
 import datetime
+import functools
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -93,12 +93,16 @@ def _shift(day: datetime.date, days: Any, span: Span) -> datetime.date:
         raise _outside_calendar(f"{day.isoformat()} + {int(days)} days", span) from None
 
 
-@dataclass
 class _Frame:
-    """Trace material collected while evaluating one rule, exception or let."""
+    """Trace material collected while evaluating one rule, exception or let (a plain
+    slotted class: one is built per rule evaluated, and a dataclass's default factories
+    cost twice as much)."""
 
-    children: list[TraceNode] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
+    __slots__ = ("children", "decisions")
+
+    def __init__(self) -> None:
+        self.children: list[TraceNode] = []
+        self.decisions: list[Decision] = []
 
 
 def _status_outside(versions: tuple[Any, ...], on: datetime.date) -> str:
@@ -157,7 +161,12 @@ class Evaluation:
         self.reached: set[str] = set()
         self.types = model.types
         self.symbols = model.symbols
-        self._dispatch: dict[type, Callable[[Any, dict[str, Any]], Any]] = {
+
+    @functools.cached_property
+    def _dispatch(self) -> dict[type, Callable[[Any, dict[str, Any]], Any]]:
+        """The handler of each kind of expression (built on first use: the compiled
+        evaluator only needs it for constructs it leaves to the interpreter)."""
+        return {
             ast.Quantity: lambda e, env: e.value,
             ast.DateLiteral: lambda e, env: e.value,
             ast.TextLiteral: lambda e, env: e.value,
@@ -239,19 +248,24 @@ class Evaluation:
     def _tick(self, span: Span) -> None:
         self.steps += 1
         if self.steps > self._step_limit:
-            if self._step_limit < MAX_STEPS:
-                raise _error(
-                    "CPF-R007",
-                    f"evaluation stopped: its budget of {self.step_budget:,} steps is spent",
-                    span,
-                    hint="ask fewer questions per holder, or allow a larger step budget",
-                )
-            raise _error(
+            raise self._budget_spent(span)
+
+    def _budget_spent(self, span: Span) -> EvaluationError:
+        """CPF-R007, once a step past the limit was taken (the compiled closures count
+        their steps inline and call this)."""
+        if self._step_limit < MAX_STEPS:
+            return _error(
                 "CPF-R007",
-                f"evaluation stopped after {MAX_STEPS:,} steps",
+                f"evaluation stopped: its budget of {self.step_budget:,} steps is spent",
                 span,
-                hint="a rule probably recurses without reaching its base case",
+                hint="ask fewer questions per holder, or allow a larger step budget",
             )
+        return _error(
+            "CPF-R007",
+            f"evaluation stopped after {MAX_STEPS:,} steps",
+            span,
+            hint="a rule probably recurses without reaching its base case",
+        )
 
     # ---- rules -------------------------------------------------------------------------
     def call_rule(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> Any:

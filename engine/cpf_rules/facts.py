@@ -5,6 +5,14 @@ so it cannot drift from them. A facts document (JSON or YAML, one holder) is val
 with jsonschema; each problem becomes a diagnostic naming the JSON path, what was
 expected and what was found. Valid documents are converted to exact values: numbers to
 :class:`~fractions.Fraction`, dates to :class:`datetime.date`.
+
+Two validators read the same schema. jsonschema-rs (compiled, about 2 µs a holder)
+answers "valid or not" first; only a document it refuses, or one holding a value whose
+type the project reads more strictly than JSON does (a float, a non-finite or a
+decimal-written whole number), goes to the Python jsonschema validator, which names
+every problem (about 400 µs a holder, and 100 ms to import, paid only then). The
+verdict that counts is the Python validator's whenever it runs; the two are compared
+on generated and corrupted documents in tests/test_fuzz_facts.py.
 """
 
 from __future__ import annotations
@@ -16,15 +24,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import jsonschema
+import jsonschema_rs
 
 from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, did_you_mean, suggest
 from .resolve import Symbols
 from .types import Type
 from .yaml_io import YamlError, load_document_text
+
+if TYPE_CHECKING:
+    import jsonschema
 
 YEARS_KEY = "years"
 _DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -270,7 +281,11 @@ def _diagnostic_for(error: jsonschema.ValidationError) -> Diagnostic:
     return Diagnostic("CPF-F100", Severity.ERROR, f"{path}: {error.message}", path=path)
 
 
-def _number_checker() -> Any:
+def _python_validator(schema: dict[str, Any]) -> Any:
+    """The Python jsonschema validator of ``schema``, with the project's number types:
+    a number is an int or a finite Decimal (never a bool or a float), an integer an int."""
+    import jsonschema  # imported only when a document needs its diagnostics (≈ 100 ms)
+
     def is_number(checker: Any, instance: Any) -> bool:
         if isinstance(instance, bool):
             return False
@@ -282,12 +297,11 @@ def _number_checker() -> Any:
         return isinstance(instance, int) and not isinstance(instance, bool)
 
     base = jsonschema.Draft202012Validator.TYPE_CHECKER
-    return base.redefine_many({"number": is_number, "integer": is_integer})
-
-
-_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, type_checker=_number_checker()
-)
+    checker = base.redefine_many({"number": is_number, "integer": is_integer})
+    validator_class = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, type_checker=checker
+    )
+    return validator_class(schema)
 
 
 MAX_INTEGER_DIGITS = 12
@@ -366,7 +380,29 @@ class FactsReader:
     def __init__(self, symbols: Symbols) -> None:
         self.symbols = symbols
         self.schema = facts_schema(symbols)
-        self._validator = _Validator(self.schema)
+        self._fast_validator = jsonschema_rs.validator_for(self.schema)
+        self._python_validator: Any = None
+
+    def _fast_accepts(self, document: dict[str, Any]) -> tuple[bool, list[Diagnostic]]:
+        """jsonschema-rs's verdict, then the checks JSON Schema cannot make in the same
+        walk: (accepted, their problems). Not accepted when jsonschema-rs refuses the
+        document or cannot read it, or when the walk meets a number the project reads
+        more strictly than JSON (a float, a non-finite or an integer written as a
+        decimal) or an overlong list: the precise path then decides."""
+        try:
+            if not self._fast_validator.is_valid(document):
+                return False, []
+        except Exception:  # a value jsonschema-rs cannot read: the Python validator decides
+            return False, []
+        problems, loose = self._semantic_problems(document)
+        return not loose, problems
+
+    def _schema_errors(self, document: dict[str, Any]) -> list[jsonschema.ValidationError]:
+        """Every violation of the schema the Python validator finds, in a stable order."""
+        if self._python_validator is None:
+            self._python_validator = _python_validator(self.schema)
+        errors: list[jsonschema.ValidationError] = list(self._python_validator.iter_errors(document))
+        return sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
 
     def read_file(self, path: Path) -> Facts:
         """Read and validate a JSON or YAML facts file."""
@@ -410,24 +446,36 @@ class FactsReader:
                     )
                 ]
             )
-        too_long = _overlong_lists(document)
-        if too_long:
-            raise CpfError(too_long)
-        errors = sorted(
-            self._validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator))
-        )
-        problems = [d for e in errors for d in _diagnostics_for(e)]
-        if not problems:
-            problems = self._semantic_problems(document)
+        accepted, problems = self._fast_accepts(document)
+        if not accepted:  # the precise path: list lengths, then every schema problem named
+            too_long = _overlong_lists(document)
+            if too_long:
+                raise CpfError(too_long)
+            problems = [d for e in self._schema_errors(document) for d in _diagnostics_for(e)]
+            if not problems:
+                problems, _ = self._semantic_problems(document)
         if problems:
             raise CpfError(problems)
         return self._convert(document)
 
     # ---- after the schema: what JSON Schema cannot say ---------------------------------
-    def _semantic_problems(self, document: dict[str, Any]) -> list[Diagnostic]:
+    def _semantic_problems(self, document: dict[str, Any]) -> tuple[list[Diagnostic], bool]:
+        """Problems of a schema-valid document that JSON Schema cannot express (F106-F108),
+        and whether the walk met a value only the precise path may judge (see
+        :meth:`_fast_accepts`)."""
         problems: list[Diagnostic] = []
+        loose = False
 
         def walk(value: Any, schema: dict[str, Any], path: list[Any]) -> None:
+            nonlocal loose
+            if isinstance(value, float) or (
+                isinstance(value, Decimal) and (not value.is_finite() or schema.get("type") == "integer")
+            ):
+                loose = True
+                return
+            if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
+                loose = True
+                return
             if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and not _within_bounds(value):
                 text = str(value)
                 problems.append(
@@ -481,7 +529,7 @@ class FactsReader:
                 )
             else:
                 seen[year] = index
-        return problems
+        return problems, loose
 
     def _convert_value(self, value: Any, type_: Type) -> Any:
         if type_.kind == "number":

@@ -46,7 +46,7 @@ class CitedVersion:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # never mutated; not frozen: see TraceNode
 class Decision:
     """An ``if`` met on the way: its condition's text and the arm taken."""
 
@@ -64,9 +64,15 @@ class FlagNote:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TraceNode:
     """One step of an evaluation.
+
+    Never mutated once built: a node is shared by every place that reads the same
+    memoised value, and a parameter's node by every holder evaluated in a process
+    (compiled.py). It is not declared ``frozen`` only because a frozen dataclass sets
+    each field through ``object.__setattr__``, which made building a node 5× slower
+    (5.2 µs against 0.9 µs here), and an evaluation builds one per step of its trace.
 
     ``kind``: rule, exception, parameter, input, let, aggregate. ``branch`` names what
     a rule returned (``default`` or ``exception NAME``); for an exception node,
