@@ -188,7 +188,7 @@ def reformed_rules(law: RuleSet, reform: Reform) -> RuleSet:
 
 def _values(rules: RuleSet, holder: Holder, questions: list[str], as_of: datetime.date) -> dict[str, Any]:
     try:
-        result = evaluate(rules, holder.facts, questions, as_of=as_of, trace=False)
+        result = evaluate(rules, holder.facts, questions, as_of=as_of, trace=False, compiled=True)
     except CpfError as error:
         raise CpfError(
             [

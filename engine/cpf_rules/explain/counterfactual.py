@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import inspect
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,9 +39,6 @@ from ..types import Type
 MAX_EVALUATIONS = 600
 """Default bound on evaluations for one question (all facts together); the report names
 the facts left unexplored when it is reached."""
-
-_FAST: dict[str, Any] = {"compiled": True} if "compiled" in inspect.signature(evaluate).parameters else {}
-"""The compiled evaluator when the API offers it: same values and traces, fewer seconds."""
 
 _DOUBLINGS = 14  # steps of 1, 2, 4 ... 8,192 units
 _BOUNDARIES_PER_DIRECTION = 3
@@ -177,7 +173,7 @@ class _Probe:
             return None
         self.used += 1
         probe_facts = with_fact(self.facts, fact, value)
-        answer = evaluate(self.rules, probe_facts, [self.question], as_of=self.as_of, **_FAST).answers[0]
+        answer = evaluate(self.rules, probe_facts, [self.question], as_of=self.as_of, compiled=True).answers[0]
         result = answer if answer.error is None and answer.trace is not None else None
         self.memo[key] = result
         return result

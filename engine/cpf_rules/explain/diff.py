@@ -159,8 +159,8 @@ def diff_rule_sets(
     old: Side, new: Side, facts: Path | str, questions: Sequence[str], as_of: datetime.date, command: str | None = None
 ) -> DiffReport:
     """Evaluate ``questions`` for ``facts`` under both sides and align the traces."""
-    old_result = evaluate(old.rules, Path(facts), questions, as_of=as_of)
-    new_result = evaluate(new.rules, Path(facts), questions, as_of=as_of)
+    old_result = evaluate(old.rules, Path(facts), questions, as_of=as_of, compiled=True)
+    new_result = evaluate(new.rules, Path(facts), questions, as_of=as_of, compiled=True)
     diffs = []
     for before, after in zip(old_result.answers, new_result.answers, strict=True):
         error = None

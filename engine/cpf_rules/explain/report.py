@@ -51,7 +51,7 @@ def explain(
 ) -> Explanation:
     """Evaluate ``questions`` for ``facts`` (a path, mapping or Facts) and explain them."""
     typed = read_facts(rules, Path(facts) if isinstance(facts, str) else facts)
-    result = evaluate(rules, typed, questions, as_of=as_of)
+    result = evaluate(rules, typed, questions, as_of=as_of, compiled=True)
     found: list[Counterfactual] = []
     searches: list[tuple[str, SearchOutcome]] = []
     if with_counterfactuals:

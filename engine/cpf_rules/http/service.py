@@ -55,7 +55,7 @@ def read_holders(rules: RuleSet, body: EvaluationBody) -> list[Facts]:
 def run(rules: RuleSet, body: EvaluationBody, facts: Facts, trace: bool) -> Result:
     """Answer the questions for one holder within the request's step budget."""
     day = body.as_of or datetime.date.today()
-    return evaluate(rules, facts, body.questions, as_of=day, trace=trace, max_steps=body.max_steps)
+    return evaluate(rules, facts, body.questions, as_of=day, trace=trace, max_steps=body.max_steps, compiled=True)
 
 
 def _located_answers(result: Result, with_trace: bool) -> tuple[dict[str, Any], list[Diagnostic]]:
