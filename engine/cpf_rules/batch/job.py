@@ -49,8 +49,10 @@ def _rules(rules_dir: str | None, legal_refs_dir: str | None) -> Any:
 def process_chunk(rows: Sequence[RawRow], settings: Settings) -> tuple[list[dict[str, Any]], Tally]:
     """Validate and answer one chunk; one output row per input row, in order."""
     from ..questions import parse_question
+    from .memory import retain_freed_memory
     from .run import answer_chunk
 
+    retain_freed_memory()  # once per process: freed columns reused by the next chunk (memory.py)
     model = _rules(settings.rules_dir, settings.legal_refs_dir)
     questions = [parse_question(q, model) for q in settings.questions]
     reader = model.facts_reader

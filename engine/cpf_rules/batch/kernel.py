@@ -3,10 +3,12 @@
 It follows the interpreter (:mod:`cpf_rules.evaluate`) construct by construct, on
 :class:`~cpf_rules.batch.vectors.Vec` columns instead of one holder's values. Periods
 come from the question, so they are the same for every holder: rule results are
-memoised per (rule, period) as whole columns, parameters read on a period are
-scalars, and an ``if`` whose condition is uniform evaluates one arm only, as the
-interpreter does. A condition that differs between holders evaluates both arms and
-picks per row; whatever an untaken arm would have raised is masked away.
+memoised per (rule, period) as whole columns, inputs (and the years of date inputs)
+are read once per chunk, parameters read on a period are scalars looked up once, an
+aggregate over a list nobody has is a constant, and an ``if`` whose condition is
+uniform evaluates one arm only, as the interpreter does. A condition that differs
+between holders evaluates both arms and picks per row; whatever an untaken arm would
+have raised is masked away.
 
 Anything the kernel cannot answer exactly is never guessed:
 
@@ -22,6 +24,7 @@ Anything the kernel cannot answer exactly is never guessed:
 from __future__ import annotations
 
 import datetime
+import functools
 import sys
 from fractions import Fraction
 from typing import Any
@@ -71,6 +74,10 @@ class BatchEvaluation:
         self.n = population.n
         self.as_of = as_of
         self.memo: dict[tuple[str, Any], Vec] = {}
+        self.inputs: dict[tuple[str, Any], Vec] = {}  # (input, year) → its column, read once
+        self.years: dict[int, tuple[Any, Any]] = {}  # id(date column) → (the column, its years)
+        self.parameters: dict[tuple[str, Any], Vec] = {}  # (parameter, date) → its uniform value
+        self.constants: dict[int, Vec] = {}  # id(quantity literal) → its value
         self.active: list[tuple[str, Any]] = []
         self.owner: Any = None  # item → row, inside an aggregate
         self.steps = 0
@@ -157,7 +164,6 @@ class BatchEvaluation:
 
     def _rule_value(self, rule: ast.RuleDecl, env: dict[str, Any]) -> Vec:
         taken: list[tuple[Any, Vec]] = []
-        applying: Any = 0
         fallback: Any = False
         for exception in rule.exceptions:
             condition = self.eval(exception.condition, env)
@@ -166,16 +172,18 @@ class BatchEvaluation:
             if not vx.is_array(holds):
                 if holds:
                     taken.append((True, self.eval(exception.body, env)))
-                    applying = applying + 1
                 continue
             holds = holds & ~condition.missing if vx.is_array(condition.missing) else holds
             if not holds.any():
                 continue
             taken.append((holds, self.eval(exception.body, env)))
-            applying = applying + holds.astype(np.int64)
-        conflict = applying > 1
-        fallback = union(fallback, conflict if vx.any_rows(conflict) else False)
-        none_applies = applying == 0
+        if len(taken) <= 1:  # one exception at most: no conflict, no count to take
+            none_applies: Any = not taken or (vx.is_array(taken[0][0]) and not taken[0][0].all())
+        else:
+            applying = sum(holds.astype(np.int64) if vx.is_array(holds) else 1 for holds, _ in taken)
+            conflict = applying > 1
+            fallback = union(fallback, conflict if vx.any_rows(conflict) else False)
+            none_applies = applying == 0
         if (vx.is_array(none_applies) and not none_applies.any()) or none_applies is False:
             result: Vec | None = None
         else:
@@ -208,13 +216,19 @@ class BatchEvaluation:
     def _parameter(self, parameter: ast.ParameterDecl, on: Any, span: Any) -> Vec:
         values = parameter.values
         if not vx.is_array(on):
-            chosen = None
-            for dated in values:
-                if dated.start <= on:
-                    chosen = dated
-            if chosen is None or chosen.value is None:
-                return Vec(False, undefined=True)
-            return Vec(_scalar(_constant(chosen.value)))
+            key = (parameter.name, on)
+            cached = self.parameters.get(key)
+            if cached is None:
+                chosen = None
+                for dated in values:
+                    if dated.start <= on:
+                        chosen = dated
+                if chosen is None or chosen.value is None:
+                    cached = Vec(False, undefined=True)
+                else:
+                    cached = Vec(_scalar(_constant(chosen.value)))
+                self.parameters[key] = cached
+            return cached
         starts = np.asarray([v.start.toordinal() for v in values], dtype=np.int64)
         index = np.searchsorted(starts, on, side="right") - 1
         undefined = index < 0
@@ -241,6 +255,13 @@ class BatchEvaluation:
         return Vec(data, undefined=undefined if undefined.any() else False)
 
     def _input(self, decl: ast.InputDecl, year: Any, span: Any) -> Vec:
+        key = (decl.name, year)
+        cached = self.inputs.get(key)
+        if cached is None:
+            cached = self.inputs[key] = self._read_input(decl, year, span)
+        return cached
+
+    def _read_input(self, decl: ast.InputDecl, year: Any, span: Any) -> Vec:
         population = self.population
         if decl.section == "year":
             if vx.is_array(year):
@@ -277,7 +298,10 @@ class BatchEvaluation:
         return result
 
     def _e_Quantity(self, expr: ast.Quantity, env: dict[str, Any]) -> Vec:
-        return Vec(Num.of(expr.value))
+        cached = self.constants.get(id(expr))
+        if cached is None:
+            cached = self.constants[id(expr)] = Vec(Num.of(expr.value))
+        return cached
 
     def _e_DateLiteral(self, expr: ast.DateLiteral, env: dict[str, Any]) -> Vec:
         return Vec(expr.value)
@@ -323,9 +347,12 @@ class BatchEvaluation:
         if name in ("min", "max"):
             best = args[0].data
             for other in args[1:]:
-                less, bad = self._less(other.data, best)
-                if name == "max":
-                    less, bad = self._less(best, other.data)
+                if isinstance(best, Num) and isinstance(other.data, Num):
+                    extreme = vx.extreme(best, other.data, lowest=name == "min")
+                    if extreme is not None:
+                        best = extreme
+                        continue
+                less, bad = self._less(other.data, best) if name == "min" else self._less(best, other.data)
                 fallback = union(fallback, bad)
                 best = self._pick(less, other.data, best)
             return Vec(best, missing, undefined, fallback, level)
@@ -363,8 +390,7 @@ class BatchEvaluation:
             a, b = vx.as_num(a), vx.as_num(b)
             if a.scalar and b.scalar:
                 return a.fraction() < b.fraction(), False
-            left, right, bad = vx.compare(a, b)
-            return left < right, bad
+            return vx.less(a, b)
         a, b = _comparable(a, b)
         return a < b, False
 
@@ -389,12 +415,19 @@ class BatchEvaluation:
             else:
                 data = datetime.date(data, 1, 1) if expr.name == "start" else datetime.date(data, 12, 31)
         elif target_type.kind == "date":
-            data = vx.years_of(data) if vx.is_array(data) else data.year
+            data = self._years_of(data) if vx.is_array(data) else data.year
         elif isinstance(data, _Items):
             raise Unvectorisable("a whole list used as a value", expr.span)
         else:
             return self._item_field(expr, base)
         return Vec(data, base.missing, base.undefined, base.fallback, base.level)
+
+    def _years_of(self, ordinals: Any) -> Any:
+        """``.year`` of a date column, computed once per column (``low_qualified(y)`` reads it every year)."""
+        cached = self.years.get(id(ordinals))
+        if cached is None or cached[0] is not ordinals:
+            cached = self.years[id(ordinals)] = (ordinals, vx.years_of(ordinals))
+        return cached[1]
 
     def _item_field(self, expr: ast.FieldAccess, base: Vec) -> Vec:
         items = base.data
@@ -416,7 +449,7 @@ class BatchEvaluation:
             data = ~data if vx.is_array(data) else (not data)
         else:
             data = vx.as_num(data)
-            data = Num(-data.num, data.den)
+            data = Num(-data.num, data.den, data.bound)
         return Vec(data, value.missing, value.undefined, value.fallback, value.level)
 
     def _e_Binary(self, expr: ast.Binary, env: dict[str, Any]) -> Vec:
@@ -500,7 +533,7 @@ class BatchEvaluation:
         go_on = ~stops if vx.is_array(stops) else not stops
         data = self._pick(stops, short, right.data)
         if isinstance(data, np.ndarray):
-            data = data.astype(bool)
+            data = data.astype(bool, copy=False)
 
         def past(mask: Any) -> Any:
             if mask is False or go_on is False:
@@ -567,6 +600,8 @@ class BatchEvaluation:
         column = source.data.column
         owner = column.owner
         n = self.n
+        if not len(owner):  # nobody has an item: the value is known without looking at the body
+            return Vec(Num(0, 1, 0) if expr.kind in ("count", "sum") else expr.kind == "all")
         self.owner = owner
         try:
             inner = {**env, expr.variable: Vec(_ItemRef(source.data.record, column), level=1)}
@@ -587,6 +622,9 @@ class BatchEvaluation:
         elif bad_items and len(owner):
             fallback = np.bincount(owner, minlength=n) > 0
         rows = owner[selected]
+        if not rows.size:  # no item selected for anybody (often: nobody has the list): a uniform answer
+            empty: Any = Num(0, 1, 0) if expr.kind in ("count", "sum") else expr.kind == "all"
+            return Vec(empty, fallback=fallback)
         if expr.kind == "count":
             return Vec(Num(np.bincount(rows, minlength=n).astype(np.int64), 1), fallback=fallback)
         assert body is not None
@@ -606,6 +644,7 @@ class BatchEvaluation:
         return Vec(np.bincount(rows[~truth], minlength=n) == 0, fallback=fallback)
 
 
+@functools.cache
 def _calendar() -> dict[str, Any]:
     """The calendar built-ins of the language (``years_between``...), if this engine has them."""
     try:

@@ -10,15 +10,21 @@ for 64-bit integers). A masked row is never silently wrong: the batch runner sen
 every ``fallback`` row to the scalar engine.
 
 Numbers are :class:`Num`: ``numerator / denominator`` with int64 arrays (or Python
-ints), the denominator positive. No float ever holds money. Every multiplication is
-guarded: rows whose operands exceed 2**31 in magnitude are flagged ``fallback``.
+ints), the denominator positive. No float ever holds money. A column usually has one
+scalar denominator (amounts in cents over 100, a prorated ratio over 1,607): the fast
+paths then work on the numerators alone, without gcd normalisation, and each
+:class:`Num` carries ``bound``, a proven upper bound of its numerators' magnitude, so
+an operation knows from Python integers (not from a pass over the rows) that its result
+fits in int64. When the bound cannot prove it, or denominators differ row by row, the
+general path guards every multiplication: rows whose operands reach 2**31 in magnitude
+are flagged ``fallback``.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -31,6 +37,9 @@ Mask = Any
 LIMIT = 2**31
 """Operands below this magnitude multiply and add without overflowing int64."""
 
+INT64 = 2**63
+"""Every int64 is below this magnitude: a result whose bound is below it is exact."""
+
 ORDINAL_EPOCH = datetime.date(1970, 1, 1).toordinal()
 
 
@@ -40,6 +49,8 @@ class Num:
 
     num: Any
     den: Any
+    bound: int | None = field(default=None, compare=False)
+    """An upper bound of ``|num|`` over the rows when known (set by the fast paths, or measured once)."""
 
     @staticmethod
     def of(value: Fraction | int) -> Num:
@@ -52,6 +63,12 @@ class Num:
 
     def fraction(self) -> Fraction:
         return Fraction(int(self.num), int(self.den))
+
+    def magnitude(self) -> int:
+        """``bound``, measured (one pass over the rows) the first time it is needed."""
+        if self.bound is None:
+            self.bound = magnitude(self.num)
+        return self.bound
 
 
 @dataclass(slots=True)
@@ -71,6 +88,23 @@ def is_array(value: Any) -> bool:
 
 def any_rows(mask: Mask) -> bool:
     return bool(np.any(mask)) if is_array(mask) else bool(mask)
+
+
+def magnitude(value: Any) -> int:
+    """The largest ``|x|`` of an int64 array (0 when empty) or of a scalar."""
+    if is_array(value):
+        return max(int(value.max()), -int(value.min())) if value.size else 0
+    return abs(int(value))
+
+
+def _plain(*values: Num) -> bool:
+    """Fast-path operands: scalar denominators below ``LIMIT`` and at least one column of numerators."""
+    return all(not is_array(v.den) and v.den < LIMIT for v in values) and any(is_array(v.num) for v in values)
+
+
+def _scaled(value: Any, factor: int) -> Any:
+    """``value * factor``, without a pass over the rows when the factor is 1."""
+    return value if factor == 1 else value * factor
 
 
 def union(*masks: Mask) -> Mask:
@@ -129,6 +163,13 @@ def common_denominator(value: Num) -> Num:
 
 
 def add(a: Num, b: Num, sign: int = 1) -> tuple[Num, Mask]:
+    if _plain(a, b):
+        lcm = math.lcm(int(a.den), int(b.den))
+        fa, fb = lcm // int(a.den), lcm // int(b.den)
+        bound = a.magnitude() * fa + b.magnitude() * fb
+        if bound < INT64 and lcm < LIMIT:
+            x, y = _scaled(a.num, fa), _scaled(b.num, fb)
+            return Num(x + y if sign > 0 else x - y, lcm, bound), False
     if not is_array(a.den) and not is_array(b.den):
         if a.den == b.den:
             bad, (x, y) = _guard([a.num, b.num])
@@ -141,12 +182,35 @@ def add(a: Num, b: Num, sign: int = 1) -> tuple[Num, Mask]:
 
 
 def multiply(a: Num, b: Num) -> tuple[Num, Mask]:
+    if _plain(a, b):
+        an, ad, bn, bd = a.num, int(a.den), b.num, int(b.den)
+        if not is_array(an):  # cancel a scalar factor against the other denominator: smaller numbers
+            common = math.gcd(int(an), bd) or 1
+            an, bd = int(an) // common, bd // common
+        if not is_array(bn):
+            common = math.gcd(int(bn), ad) or 1
+            bn, ad = int(bn) // common, ad // common
+        bound = (a.magnitude() if is_array(an) else abs(an)) * (b.magnitude() if is_array(bn) else abs(bn))
+        if bound < INT64 and ad * bd < LIMIT:
+            if is_array(an) and is_array(bn):
+                product = an * bn
+            else:
+                product = _scaled(an, bn) if is_array(an) else _scaled(bn, an)
+            return Num(product, ad * bd, bound), False
     bad, (an, ad, bn, bd) = _guard([a.num, a.den, b.num, b.den])
     return _reduce(an * bn, ad * bd), bad
 
 
 def divide(a: Num, b: Num) -> tuple[Num, Mask, Mask]:
     """``a / b``; the third value marks division by zero (CPF-R006 in the scalar engine)."""
+    if _plain(a) and not is_array(b.num) and not is_array(b.den) and int(b.num) != 0:
+        top, bottom = int(b.num), int(b.den)  # a column over a number: a.num·bottom / (a.den·|top|)
+        factor, divisor = (bottom, int(a.den) * top) if top > 0 else (-bottom, -int(a.den) * top)
+        common = math.gcd(factor, divisor)
+        factor, divisor = factor // common, divisor // common
+        bound = a.magnitude() * abs(factor)
+        if bound < INT64 and divisor < LIMIT:
+            return Num(_scaled(a.num, factor), divisor, bound), False, False
     zero = b.num == 0
     bad, (an, ad, bn, bd) = _guard([a.num, a.den, b.num, b.den])
     if is_array(zero) or zero:
@@ -160,6 +224,41 @@ def divide(a: Num, b: Num) -> tuple[Num, Mask, Mask]:
     return _reduce(num, den), bad, zero
 
 
+def less(a: Num, b: Num) -> tuple[Any, Mask]:
+    """``a < b`` row by row, and the rows the comparison cannot decide in int64 (flagged)."""
+    if _plain(a, b):
+        ad, bd = int(a.den), int(b.den)
+        if not is_array(b.num):  # a.num/ad < bn/bd  ⟺  a.num < ceil(bn·ad/bd), a.num being an integer
+            return _below(a.num, -((-int(b.num) * ad) // bd)), False
+        if not is_array(a.num):  # an/ad < b.num/bd  ⟺  b.num > floor(an·bd/ad)
+            return _above(b.num, int(a.num) * bd // ad), False
+        if ad == bd:
+            return a.num < b.num, False
+        lcm = math.lcm(ad, bd)
+        if a.magnitude() * (lcm // ad) < INT64 and b.magnitude() * (lcm // bd) < INT64:
+            return _scaled(a.num, lcm // ad) < _scaled(b.num, lcm // bd), False
+    left, right, bad = compare(a, b)
+    return left < right, bad
+
+
+def _below(column: Any, threshold: int) -> Any:
+    """``column < threshold`` for an int64 column and any Python integer."""
+    if threshold >= INT64:
+        return np.ones(column.shape, dtype=bool)
+    if threshold <= -INT64:
+        return np.zeros(column.shape, dtype=bool)
+    return column < threshold
+
+
+def _above(column: Any, threshold: int) -> Any:
+    """``column > threshold`` for an int64 column and any Python integer."""
+    if threshold < -INT64:
+        return np.ones(column.shape, dtype=bool)
+    if threshold >= INT64:
+        return np.zeros(column.shape, dtype=bool)
+    return column > threshold
+
+
 def compare(a: Num, b: Num) -> tuple[Any, Any, Mask]:
     """Two comparable integers per row (``a.num·b.den`` and ``b.num·a.den``) and the overflow rows."""
     if not is_array(a.den) and not is_array(b.den) and a.den == b.den:
@@ -169,32 +268,45 @@ def compare(a: Num, b: Num) -> tuple[Any, Any, Mask]:
 
 
 def where(condition: Any, a: Num, b: Num) -> Num:
-    if not is_array(a.den) and not is_array(b.den):
-        if a.den == b.den:
-            return Num(np.where(condition, a.num, b.num), a.den)
+    if not is_array(a.den) and not is_array(b.den) and a.den < LIMIT and b.den < LIMIT:
         lcm = math.lcm(int(a.den), int(b.den))  # one scalar denominator keeps later steps on integers
-        if lcm < LIMIT and _within(a.num) and _within(b.num):  # so the products below fit in int64
-            x, y = a.num * (lcm // int(a.den)), b.num * (lcm // int(b.den))
-            if _within(x) and _within(y):
-                return Num(np.where(condition, x, y), lcm)
+        fa, fb = lcm // int(a.den), lcm // int(b.den)
+        bound = max(a.magnitude() * fa, b.magnitude() * fb)
+        if lcm < LIMIT and bound < INT64:
+            return Num(np.where(condition, _scaled(a.num, fa), _scaled(b.num, fb)), lcm, bound)
     return Num(np.where(condition, a.num, b.num), np.where(condition, a.den, b.den))
 
 
-def _within(value: Any) -> bool:
-    if is_array(value):
-        return not value.size or (int(value.max()) < LIMIT and int(value.min()) > -LIMIT)
-    return abs(int(value)) < LIMIT
+def extreme(a: Num, b: Num, lowest: bool) -> Num | None:
+    """``min``/``max`` row by row over one scalar denominator (None when the fast path does not apply)."""
+    if not _plain(a, b):
+        return None
+    lcm = math.lcm(int(a.den), int(b.den))
+    fa, fb = lcm // int(a.den), lcm // int(b.den)
+    bound = max(a.magnitude() * fa, b.magnitude() * fb)
+    if lcm >= LIMIT or bound >= INT64:
+        return None
+    pick = np.minimum if lowest else np.maximum
+    return Num(pick(_scaled(a.num, fa), _scaled(b.num, fb)), lcm, bound)
 
 
 def choose(condition: Any, a: Any, b: Any) -> Any:
     """Row-wise ``a if condition else b`` for any data (numbers, booleans, dates, texts)."""
     if isinstance(a, Num) or isinstance(b, Num):
         return where(condition, as_num(a), as_num(b))
+    if isinstance(a, bool) and _is_flags(b):  # boolean logic is cheaper than a selection
+        return (b | condition) if a else (b & ~condition)
+    if isinstance(b, bool) and _is_flags(a):
+        return (a | ~condition) if b else (a & condition)
     if isinstance(a, datetime.date):  # dates in columns are ordinals
         a = a.toordinal()
     if isinstance(b, datetime.date):
         b = b.toordinal()
     return np.where(condition, a, b)
+
+
+def _is_flags(value: Any) -> bool:
+    return is_array(value) and value.dtype == np.bool_
 
 
 def as_num(value: Any) -> Num:
@@ -203,6 +315,15 @@ def as_num(value: Any) -> Num:
 
 def ceil_to(value: Num, step: Fraction) -> tuple[Num, Mask]:
     """``ceil(value / step) * step`` exactly (R6323-1 II rounds up to the cent)."""
+    if _plain(value):
+        scale, den = step.denominator, int(value.den) * step.numerator  # value / step = num·scale / den
+        bound = value.magnitude() * scale
+        units_bound = bound // den + 1
+        if bound < INT64 and units_bound * step.numerator < INT64:
+            units = np.negative(_scaled(value.num, scale))  # a new array: updated in place below
+            np.floor_divide(units, den, out=units)
+            np.negative(units, out=units)
+            return Num(_scaled(units, step.numerator), step.denominator, units_bound * step.numerator), False
     bad, (num, den) = _guard([value.num * step.denominator, value.den * step.numerator])
     units = -((-num) // den)
     return _reduce(units * step.numerator, step.denominator), bad
@@ -225,9 +346,22 @@ def to_fraction(value: Num, row: int) -> Fraction:
 
 
 def years_of(ordinals: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Calendar year of each date held as a proleptic ordinal."""
-    days = (ordinals - ORDINAL_EPOCH).astype("datetime64[D]")
-    return days.astype("datetime64[Y]").astype(np.int64) + 1970
+    """Calendar year of each date held as a proleptic ordinal.
+
+    A binary search in the table of 1 January ordinals of the years spanned, several
+    times faster than NumPy's datetime64 conversion. Rows below ordinal 1 (the
+    placeholder of an absent date, always masked) get a year before the first.
+    """
+    if not ordinals.size:
+        return np.zeros(0, dtype=np.int64)
+    low = max(1, int(ordinals.min()))
+    high = max(low, min(datetime.date.max.toordinal(), int(ordinals.max())))
+    first = datetime.date.fromordinal(low).year
+    last = datetime.date.fromordinal(high).year
+    years = np.arange(first - 1970, last - 1970 + 1, dtype=np.int64).astype("datetime64[Y]")
+    starts = years.astype("datetime64[D]").astype(np.int64) + ORDINAL_EPOCH
+    found: npt.NDArray[np.int64] = np.searchsorted(starts, ordinals, side="right") + (first - 1)
+    return found
 
 
 def _parts(ordinals: Any) -> tuple[Any, Any, Any]:
