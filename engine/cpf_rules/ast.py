@@ -63,18 +63,24 @@ class Quantity:
 
 @dataclass(frozen=True, slots=True)
 class DateLiteral:
+    """A date written in a rule: ``2019-01-01``."""
+
     span: Span
     value: datetime.date
 
 
 @dataclass(frozen=True, slots=True)
 class TextLiteral:
+    """A quoted text: ``"salarié"``."""
+
     span: Span
     value: str
 
 
 @dataclass(frozen=True, slots=True)
 class BoolLiteral:
+    """``true`` or ``false``."""
+
     span: Span
     value: bool
 
@@ -108,6 +114,8 @@ class FieldAccess:
 
 @dataclass(frozen=True, slots=True)
 class Unary:
+    """``-x`` or ``not c``."""
+
     span: Span
     op: str  # "-" | "not"
     operand: Expr
@@ -115,6 +123,8 @@ class Unary:
 
 @dataclass(frozen=True, slots=True)
 class Binary:
+    """``a + b``, ``a <= b``, ``c and d``: arithmetic, comparison or logic."""
+
     span: Span
     op: str  # + - * / == != < <= > >= and or
     left: Expr
@@ -132,6 +142,8 @@ class Otherwise:
 
 @dataclass(frozen=True, slots=True)
 class If:
+    """``if c then a else b``; ``condition_text`` is the condition as written, for traces."""
+
     span: Span
     condition: Expr
     then: Expr
@@ -141,6 +153,8 @@ class If:
 
 @dataclass(frozen=True, slots=True)
 class Let:
+    """``let x = value in body``: a local name for a sub-expression."""
+
     span: Span
     name: str
     value: Expr
@@ -180,6 +194,8 @@ Expr = (
 
 @dataclass(frozen=True, slots=True)
 class EnumCase:
+    """One case of an enum: ``employee "salarié"``."""
+
     span: Span
     name: str
     label: str | None
@@ -187,6 +203,8 @@ class EnumCase:
 
 @dataclass(frozen=True, slots=True)
 class EnumDecl:
+    """``enum Status``: a closed list of cases, each with its French label."""
+
     span: Span
     name: str
     label: str | None
@@ -195,6 +213,8 @@ class EnumDecl:
 
 @dataclass(frozen=True, slots=True)
 class FieldDecl:
+    """One field of a record: its name, written type, optional default and label."""
+
     span: Span
     name: str
     type: TypeRef
@@ -204,6 +224,8 @@ class FieldDecl:
 
 @dataclass(frozen=True, slots=True)
 class RecordDecl:
+    """``record LedgerEvent``: the shape of the entries of a list in the facts."""
+
     span: Span
     name: str
     label: str | None
@@ -240,6 +262,8 @@ class DatedValue:
 
 @dataclass(frozen=True, slots=True)
 class ParameterDecl:
+    """``parameter annual_amount : money``: a value of the law by date, each one cited."""
+
     span: Span
     name: str
     type: TypeRef
@@ -249,6 +273,8 @@ class ParameterDecl:
 
 @dataclass(frozen=True, slots=True)
 class Formal:
+    """One formal parameter of a rule: ``y : year``."""
+
     span: Span
     name: str
     type: TypeRef
@@ -256,6 +282,8 @@ class Formal:
 
 @dataclass(frozen=True, slots=True)
 class ExceptionDecl:
+    """``exception name when condition = body``: replaces a rule's body when its condition holds."""
+
     span: Span
     name: str
     label: str | None
@@ -267,6 +295,8 @@ class ExceptionDecl:
 
 @dataclass(frozen=True, slots=True)
 class RuleDecl:
+    """``rule credit(y : year) : money = ...``: a computed value, cited, with its exceptions."""
+
     span: Span
     name: str
     formals: tuple[Formal, ...]

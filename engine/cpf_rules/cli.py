@@ -37,7 +37,15 @@ def _date(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
-def _parser() -> argparse.ArgumentParser:
+_CORE_COMMANDS = ("evaluate", "check", "schema")
+
+
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; for a core command in ``argv``, without the other commands' parsers.
+
+    The other commands (batch, serve, explain, the analysts' tools) are added only when
+    they may be asked for, so that ``cpf evaluate`` does not import their modules.
+    """
     parser = argparse.ArgumentParser(
         prog="cpf",
         description="Rules-as-code for the Compte personnel de formation: check rule files, evaluate a holder.",
@@ -70,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--rules", type=Path, help="rules directory (default: the bundled rules/)")
     schema.add_argument("--legal-refs", type=Path)
 
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in _CORE_COMMANDS:  # `cpf -h …` and typos still list every command
+        return parser
     from .batch.cli import add_parser as add_batch_parser
 
     add_batch_parser(commands, _date)
@@ -144,7 +155,7 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     as_json = getattr(args, "format", "text") == "json"
     try:
         if args.command == "check":

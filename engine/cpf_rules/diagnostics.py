@@ -9,7 +9,6 @@ or as JSON for machines (the HTTP API, editors).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -125,6 +124,8 @@ def suggest(name: str, candidates: Iterable[str], limit: int = 3, cutoff: float 
     >>> suggest("anual_amount", ["annual_amount", "ceiling", "annual_ceiling"])
     ('annual_amount',)
     """
+    import difflib  # only when a name is unknown
+
     return tuple(difflib.get_close_matches(name, sorted(set(candidates)), n=limit, cutoff=cutoff))
 
 

@@ -315,6 +315,10 @@ MAX_LIST_ITEMS = 10_000
 """Longest list in a facts document (CPF-F110): years, ledger or any other list."""
 
 
+_INTEGER_LIMIT = 10**MAX_INTEGER_DIGITS
+_NO_SCHEMA: dict[str, Any] = {}
+
+
 def _within_bounds(value: int | Decimal) -> bool:
     """Numbers the law needs (hours, euros) with room to spare; refuses 1e999999999,
     whose exact conversion would take minutes.
@@ -380,6 +384,17 @@ class FactsReader:
     def __init__(self, symbols: Symbols) -> None:
         self.symbols = symbols
         self.schema = facts_schema(symbols)
+        self._yearly_types: dict[str, Type] = {}
+        self._section_types: dict[str, dict[str, Type]] = {}
+        self._list_types: dict[str, Type] = {}
+        for decl in symbols.inputs.values():
+            type_ = symbols.type_of(decl.type)
+            if decl.section is None:
+                self._list_types[decl.name] = type_
+            elif decl.section == "year":
+                self._yearly_types[decl.name] = type_
+            else:
+                self._section_types.setdefault(decl.section, {})[decl.name] = type_
         self._fast_validator = jsonschema_rs.validator_for(self.schema)
         self._python_validator: Any = None
 
@@ -466,50 +481,68 @@ class FactsReader:
         problems: list[Diagnostic] = []
         loose = False
 
+        def too_large(value: int | Decimal, path: list[Any]) -> None:
+            text = str(value)
+            problems.append(
+                Diagnostic(
+                    "CPF-F108",
+                    Severity.ERROR,
+                    f"{_json_path(path)} is too large or too precise",
+                    path=_json_path(path),
+                    expected=f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after it",
+                    found=_found(value) if len(text) < 40 else f"a number written with {len(text)} characters",
+                )
+            )
+
         def walk(value: Any, schema: dict[str, Any], path: list[Any]) -> None:
+            # The JSON types first, by exact type (the common case, one test each); `path`
+            # is extended in place and restored, and copied only into a diagnostic.
             nonlocal loose
-            if isinstance(value, float) or (
+            kind = type(value)
+            if kind is dict:
+                properties = schema.get("properties", _NO_SCHEMA)
+                for key, item in value.items():
+                    path.append(key)
+                    walk(item, properties.get(key, _NO_SCHEMA), path)
+                    path.pop()
+            elif kind is list:
+                if len(value) > MAX_LIST_ITEMS:
+                    loose = True
+                    return
+                items = schema.get("items", _NO_SCHEMA)
+                for index, item in enumerate(value):
+                    path.append(index)
+                    walk(item, items, path)
+                    path.pop()
+            elif kind is int:
+                if not -_INTEGER_LIMIT < value < _INTEGER_LIMIT:
+                    too_large(value, path)
+            elif kind is str:
+                if schema.get("format") == "date":
+                    try:
+                        datetime.date.fromisoformat(value)
+                    except ValueError:
+                        problems.append(
+                            Diagnostic(
+                                "CPF-F106",
+                                Severity.ERROR,
+                                f"{_json_path(path)} is not a calendar date",
+                                path=_json_path(path),
+                                expected="a date that exists, written YYYY-MM-DD",
+                                found=_found(value),
+                            )
+                        )
+            elif kind is bool or value is None:
+                return
+            elif isinstance(value, float) or (
                 isinstance(value, Decimal) and (not value.is_finite() or schema.get("type") == "integer")
             ):
                 loose = True
-                return
-            if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
-                loose = True
-                return
-            if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and not _within_bounds(value):
-                text = str(value)
-                problems.append(
-                    Diagnostic(
-                        "CPF-F108",
-                        Severity.ERROR,
-                        f"{_json_path(path)} is too large or too precise",
-                        path=_json_path(path),
-                        expected=f"at most {MAX_INTEGER_DIGITS} digits before the decimal point "
-                        f"and {MAX_DECIMALS} after it",
-                        found=_found(value) if len(text) < 40 else f"a number written with {len(text)} characters",
-                    )
-                )
-                return
-            if schema.get("format") == "date" and isinstance(value, str):
-                try:
-                    datetime.date.fromisoformat(value)
-                except ValueError:
-                    problems.append(
-                        Diagnostic(
-                            "CPF-F106",
-                            Severity.ERROR,
-                            f"{_json_path(path)} is not a calendar date",
-                            path=_json_path(path),
-                            expected="a date that exists, written YYYY-MM-DD",
-                            found=_found(value),
-                        )
-                    )
-            if isinstance(value, dict):
-                for key, item in value.items():
-                    walk(item, schema.get("properties", {}).get(key, {}), [*path, key])
-            elif isinstance(value, list):
-                for index, item in enumerate(value):
-                    walk(item, schema.get("items", {}), [*path, index])
+            elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                if not _within_bounds(value):
+                    too_large(value, path)
+            elif isinstance(value, (dict, list)):  # a subclass: walked as its JSON type
+                walk(dict(value) if isinstance(value, dict) else list(value), schema, path)
 
         walk(document, self.schema, [])
         seen: dict[int, int] = {}
@@ -551,25 +584,26 @@ class FactsReader:
         return result
 
     def _convert(self, document: dict[str, Any]) -> Facts:
-        sections: dict[str, dict[str, Any]] = {}
+        # One pass over what the document holds (not over every declaration for every
+        # year); every declared section and list gets its slot, every year its entry.
+        sections: dict[str, dict[str, Any]] = {section: {} for section in self._section_types}
         years: dict[int, dict[str, Any]] = {}
         positions: dict[int, int] = {}
-        lists: dict[str, tuple[dict[str, Any], ...]] = {}
-        for decl in self.symbols.inputs.values():
-            type_ = self.symbols.type_of(decl.type)
-            if decl.section is None:
-                lists[decl.name] = self._convert_value(document.get(decl.name, []), type_)
-            elif decl.section == "year":
-                for index, entry in enumerate(document.get(YEARS_KEY, [])):
-                    positions[entry["year"]] = index
-                    slot = years.setdefault(entry["year"], {})
-                    if decl.name in entry:
-                        slot[decl.name] = self._convert_value(entry[decl.name], type_)
-            else:
-                section = document.get(decl.section, {})
-                slot = sections.setdefault(decl.section, {})
-                if decl.name in section:
-                    slot[decl.name] = self._convert_value(section[decl.name], type_)
+        if self._yearly_types:
+            for index, entry in enumerate(document.get(YEARS_KEY, [])):
+                positions[entry["year"]] = index
+                slot = years.setdefault(entry["year"], {})
+                for name, raw in entry.items():
+                    type_ = self._yearly_types.get(name)
+                    if type_ is not None:
+                        slot[name] = self._convert_value(raw, type_)
+        for section, declared in self._section_types.items():
+            slot = sections[section]
+            for name, raw in document.get(section, _NO_SCHEMA).items():
+                type_ = declared.get(name)
+                if type_ is not None:
+                    slot[name] = self._convert_value(raw, type_)
+        lists = {name: self._convert_value(document.get(name, []), type_) for name, type_ in self._list_types.items()}
         canonical = json.dumps(document, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         return Facts(sections, years, positions, lists, digest)

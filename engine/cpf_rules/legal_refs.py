@@ -10,15 +10,12 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from .diagnostics import CpfError, Diagnostic, Severity, Span
-from .yaml_io import YamlError, load_yaml_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +97,48 @@ def _date(text: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(text) if text else None
 
 
+def _fast_validator(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    """jsonschema-rs's verdict "valid" (compiled); False sends the file to python-jsonschema,
+    which decides and names the problems, so the diagnostics are the same either way."""
+    try:
+        import jsonschema_rs
+
+        fast = jsonschema_rs.validator_for(schema)
+    except Exception:  # not installed, or a schema it cannot compile: python-jsonschema decides
+        return lambda data: False
+
+    def accepts(data: Any) -> bool:
+        try:
+            return bool(fast.is_valid(data))
+        except Exception:  # a value it cannot read (a Decimal): python-jsonschema decides
+            return False
+
+    return accepts
+
+
 def load_legal_refs(directory: Path) -> LegalRegistry:
     """Load and validate every ``*.yaml`` under ``directory``; raise CpfError on any problem."""
-    validator = jsonschema.Draft202012Validator(_schema(directory))
+    from .yaml_io import YamlError, load_yaml_text  # here: a warm cache (cache.py) reads no YAML
+
+    schema = _schema(directory)
+    accepts = _fast_validator(schema)
+    validator: Any = None  # python-jsonschema (≈ 100 ms of import), for a file jsonschema-rs does not accept
     articles: dict[str, Article] = {}
     problems: list[Diagnostic] = []
     for path in sorted(directory.rglob("*.yaml")):
         shown = path.relative_to(directory.parent).as_posix()
         try:
-            data = load_yaml_text(path.read_text(encoding="utf-8"), shown)
+            data = load_yaml_text(path.read_text(encoding="utf-8"), shown, fast=True)  # our files: libyaml
         except YamlError as error:
             problems.append(error.diagnostic)
             continue
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        errors = []
+        if not accepts(data):
+            if validator is None:
+                import jsonschema
+
+                validator = jsonschema.Draft202012Validator(schema)
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             for problem in errors:
                 where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.absolute_path)

@@ -2,7 +2,9 @@
 
 This is the front half of the pipeline. :func:`check_rules` returns every diagnostic
 (for ``cpf check``); :func:`load_rules` raises :class:`CpfError` unless the rules are
-free of errors. Results are cached per (rules dir, legal refs dir, fingerprint).
+free of errors. Results are cached in the process per (rules dir, legal refs dir,
+fingerprint), and across processes by :mod:`cpf_rules.cache`: a directory read before
+comes back parsed and checked from one entry, and only its symbol tables are rebuilt.
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ast
-from .cache import load_legal_refs_cached, parse_module_cached
+from .cache import (
+    CheckedEntry,
+    grammar_bytes,
+    load_legal_refs_cached,
+    parse_module_cached,
+    read_rules_entry,
+    store_rules_entry,
+)
 from .check import check
 from .cycles import check_cycles
 from .diagnostics import CpfError, Diagnostic, DiagnosticBag, Severity
 from .legal_refs import LegalRegistry
+from .limits import MAX_RULE_FILE_BYTES
 from .model import RuleSet
 from .paths import default_legal_refs_dir, default_rules_dir
 from .resolve import resolve
-from .syntax import MAX_RULE_FILE_BYTES
 
 RULE_SUFFIX = ".cpf"
 
@@ -124,28 +133,51 @@ def check_rules(
         return CheckReport(cached.warnings, sources, cached)
 
     bag = DiagnosticBag()
-    try:
-        registry = load_legal_refs_cached(refs_dir)  # cache.py: keyed on every file
-    except CpfError as error:
-        bag.extend(error.diagnostics)
-        registry = LegalRegistry({})
-    modules: list[ast.Module] = []
-    for name, text in sources.items():
+    grammar = grammar_bytes()
+    # The whole directory is one cache entry, except with an editor's unsaved buffers (one per keystroke).
+    whole = grammar if not overlay else None
+    entry = read_rules_entry(rules_dir, refs_dir, fingerprint, whole) if whole is not None else None
+    modules: list[ast.Module]
+    if entry is not None:
+        registry, modules = entry.registry, list(entry.modules)
+    else:
         try:
-            modules.append(parse_module_cached(text, name))  # cache.py: keyed on grammar + text
+            registry = load_legal_refs_cached(refs_dir)  # cache.py: keyed on every file
         except CpfError as error:
             bag.extend(error.diagnostics)
-    if bag.has_errors:
-        return CheckReport(tuple(bag.items), sources, None)
-    symbols = resolve(modules, registry, bag)
-    checked = check(symbols, bag)
-    check_cycles(checked.edges, bag)
+            registry = LegalRegistry({})
+        modules = []
+        for name, text in sources.items():
+            try:
+                modules.append(parse_module_cached(text, name, grammar))  # cache.py: keyed on grammar + text
+            except CpfError as error:
+                bag.extend(error.diagnostics)
+        if bag.has_errors:
+            return CheckReport(tuple(bag.items), sources, None)
+    checked = entry.checked if entry is not None else None
+    if checked is not None:  # checked when stored, by this very code: only the symbol tables are rebuilt
+        symbols = resolve(modules, registry, DiagnosticBag())  # its findings are in checked.diagnostics
+        bag.extend(checked.diagnostics)
+    else:
+        symbols = resolve(modules, registry, bag)
+        result = check(symbols, bag)
+        check_cycles(result.edges, bag)
+        if not bag.has_errors:
+            checked = CheckedEntry(result.types, tuple(bag.items), None)
+    lint_findings = checked.lints if checked is not None else None
     if lints and not bag.has_errors:  # lints (CPF-L…, warnings) reason on a rule set free of errors
-        from .lints import run_lints
+        if lint_findings is None:
+            from .lints import run_lints
 
-        bag.extend(run_lints(symbols, registry))
+            lint_findings = tuple(run_lints(symbols, registry))
+            assert checked is not None  # no error: the check above passed
+            checked = CheckedEntry(checked.types, checked.diagnostics, lint_findings)
+            entry = None  # store it again, with the lints
+        bag.extend(lint_findings)
+    if whole is not None and entry is None:  # new, or now with the lints
+        store_rules_entry(rules_dir, refs_dir, fingerprint, whole, registry, tuple(modules), checked)
     diagnostics = tuple(sorted(bag.items, key=_order))
-    if bag.has_errors:
+    if bag.has_errors or checked is None:  # checked is set whenever there is no error
         return CheckReport(diagnostics, sources, None)
     ruleset = RuleSet(
         symbols=symbols,

@@ -18,11 +18,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, Span
+from .limits import MAX_RULE_FILE_BYTES as MAX_RULE_FILE_BYTES  # re-exported: tests and tools read it here
 from .paths import grammar_file
-
-MAX_RULE_FILE_BYTES = 256 * 1024
-"""Largest rule file accepted (CPF-E012): a hundred times the largest bundled file; parsing
-it takes about a second, so a runaway generated file cannot stall `cpf check`."""
 
 MAX_NESTING_DEPTH = 100
 """Deepest syntax tree accepted (CPF-E013); the bundled rules reach 14. The later stages

@@ -5,7 +5,8 @@ become :class:`decimal.Decimal` (never a binary float, so 0.10 stays 0.10), date
 strings (the facts validator parses them, so JSON and YAML facts behave the same) and a
 key given twice in one mapping is an error instead of a silent overwrite. JSON is read
 with ``parse_float=Decimal`` and the same duplicate-key rule; NaN and Infinity are
-refused. A UTF-8 byte-order mark is accepted.
+refused. A UTF-8 byte-order mark is accepted. PyYAML is imported when the first YAML
+document is read, so a process that reads only JSON never loads it.
 
 >>> load_yaml_text("amount: 0.10\\nday: 2019-01-01", "x.yaml")
 {'amount': Decimal('0.10'), 'day': '2019-01-01'}
@@ -13,13 +14,15 @@ refused. A UTF-8 byte-order mark is accepted.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Hashable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 from .diagnostics import Diagnostic, Severity, Span
 
@@ -32,30 +35,70 @@ class YamlError(Exception):
         super().__init__(diagnostic.message)
 
 
-class _DecimalSafeLoader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver, reading floats as Decimal, refusing
-    duplicate keys."""
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """The YAML loader class, built on first use: PyYAML is imported only to read YAML."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a TypeError
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a name or a number, not a list or a mapping", key_node.start_mark
-                )
-            if isinstance(key, (str, int, bool, Decimal)) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
-                )
-            seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
+    class _DecimalSafeLoader(yaml.SafeLoader):
+        """SafeLoader without the timestamp resolver, reading floats as Decimal, refusing
+        duplicate keys."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a TypeError
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a key must be a name or a number, not a list or a mapping", key_node.start_mark
+                    )
+                if isinstance(key, (str, int, bool, Decimal)) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
+                    )
+                seen[key] = key_node
+            return super().construct_mapping(node, deep=deep)
+
+    _DecimalSafeLoader.yaml_implicit_resolvers = {
+        key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+    return _DecimalSafeLoader
 
 
-_DecimalSafeLoader.yaml_implicit_resolvers = {
-    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+@functools.cache
+def _fast_loader() -> type[yaml.SafeLoader] | None:
+    """The same loader on libyaml's C parser (ten times faster), None without libyaml.
+
+    The constructors and resolvers are those of :func:`_loader`; only the parsing into
+    nodes is done in C. Used for files of the project (legal_refs/), never alone: a
+    document it refuses is read again by :func:`_loader` for the diagnostic.
+    """
+    import yaml
+
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML built without libyaml
+        return None
+    base = _loader()
+
+    class _FastDecimalSafeLoader(CParser, base):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    return _FastDecimalSafeLoader
+
+
+def __getattr__(name: str) -> Any:
+    """``yaml_io._DecimalSafeLoader`` (and its libyaml twin): built, PyYAML imported, on first use."""
+    if name == "_DecimalSafeLoader":
+        return _loader()
+    if name == "_FastDecimalSafeLoader":
+        return _fast_loader() or _loader()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
@@ -69,8 +112,6 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
         return Decimal("NaN")
     return Decimal(text)
 
-
-_DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
 # PyYAML's words for the common mistakes, said plainly.
 _YAML_PROBLEMS = (
@@ -111,8 +152,13 @@ def _flow_nesting_at(text: str) -> int | None:
     return None
 
 
-def load_yaml_text(text: str, file: str) -> Any:
-    """Parse one YAML document; raise :class:`YamlError` with file:line:col on error."""
+def load_yaml_text(text: str, file: str, fast: bool = False) -> Any:
+    """Parse one YAML document; raise :class:`YamlError` with file:line:col on error.
+
+    ``fast=True`` parses with libyaml when it is installed (the legal references); a
+    document it refuses is read again by the pure-Python loader, so that the diagnostic
+    is the same either way.
+    """
     deep = _flow_nesting_at(text)
     if deep is not None:
         line = text.count("\n", 0, deep) + 1
@@ -127,6 +173,15 @@ def load_yaml_text(text: str, file: str) -> Any:
                 hint=diagnostic.hint,
             )
         )
+    _DecimalSafeLoader = _loader()  # the class, under the name tests/test_safety.py checks
+    import yaml  # already imported by _loader()
+
+    _FastDecimalSafeLoader = _fast_loader() if fast else None
+    if _FastDecimalSafeLoader is not None:
+        try:
+            return yaml.load(_strip_bom(text), Loader=_FastDecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        except Exception:  # noqa: S110 - any refusal is explained by the pure-Python loader below
+            pass
     try:
         return yaml.load(_strip_bom(text), Loader=_DecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:

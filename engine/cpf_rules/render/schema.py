@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 SCHEMA_FILE = Path(__file__).with_name("trace.schema.json")
 
 
@@ -25,4 +23,6 @@ def trace_schema() -> dict[str, Any]:
 
 def validate_trace_json(document: Any) -> None:
     """Raise :class:`jsonschema.ValidationError` if ``document`` does not match the schema."""
+    import jsonschema  # about 100 ms of import: only when a document is validated
+
     jsonschema.Draft202012Validator(trace_schema()).validate(document)
