@@ -36,11 +36,9 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -75,31 +73,6 @@ def _measure(command: list[str], timeout: float) -> dict[str, Any]:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1][:120]}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
-
-
-def _startup(python: str) -> dict[str, float]:
-    """Median wall time of whole processes: cpf check, cpf evaluate on a persona; cold and warm cache."""
-    cpf = [python, "-m", "cpf_rules.cli"]
-    persona = str(ROOT / "examples" / "employee_full_time.yaml")
-    commands = {
-        "check": [*cpf, "check"],
-        "evaluate": [*cpf, "evaluate", persona, "-q", "balance(2024)", "--no-trace"],
-        "import": [python, "-c", "pass"],
-    }
-    results: dict[str, float] = {}
-    for name, command in commands.items():
-        for state in ("cold", "warm"):
-            times = []
-            for _ in range(5):
-                with tempfile.TemporaryDirectory() as cache:
-                    env = {**os.environ, "CPF_CACHE_DIR": cache}
-                    if state == "warm":
-                        subprocess.run(command, capture_output=True, env=env, cwd=ROOT, check=False)  # noqa: S603
-                    start = time.perf_counter()
-                    subprocess.run(command, capture_output=True, env=env, cwd=ROOT, check=False)  # noqa: S603
-                    times.append(time.perf_counter() - start)
-            results[f"{name} ({state} cache)"] = statistics.median(times)
-    return results
 
 
 def _machine() -> str:
@@ -237,10 +210,13 @@ def main() -> int:
     lines.append(
         f"| peak memory, cpf batch kernel ÷ OpenFisca vectorised (N={largest:,}) | {' | '.join(cells)} | < 1 |"
     )
-    if not args.no_startup:
-        lines += ["", "| whole process | median of 5 |", "|---|---:|"]
-        for name, seconds in _startup(python).items():
-            lines.append(f"| {name} | {seconds * 1000:.0f} ms |")
+    if not args.no_startup:  # bench/startup.py: whole processes, bytecode cached as when installed
+        sys.path.insert(0, str(BENCH))
+        import startup
+
+        with tempfile.TemporaryDirectory() as pycache:
+            startup.use_bytecode_cache(pycache)
+            lines += ["", *startup.process_table(5)]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.markdown:

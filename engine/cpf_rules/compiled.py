@@ -192,33 +192,16 @@ class CompiledRuleSet:
         self.model = model
         self.code: dict[int, Code] = {}
         self.interpreted: list[str] = []
-        """Constructs left to the interpreter (new kinds of expression or function)."""
+        """Constructs left to the interpreter (new kinds of expression or function), in
+        the rules compiled so far."""
         self.citations: dict[tuple[int, datetime.date], tuple[tuple[CitedVersion, ...], tuple[Any, ...]]] = {}
         self.parameter_nodes: dict[
             tuple[str, datetime.date], tuple[Any, TraceNode, str, tuple[int, datetime.date]]
         ] = {}
         symbols = model.symbols
         self.rule_info: dict[str, _RuleInfo] = {}
-        for rule in symbols.rules.values():
-            scope = frozenset(f.name for f in rule.formals)
-            exceptions = tuple(
-                _ExceptionInfo(
-                    exception,
-                    self._compile(exception.condition, scope),
-                    self._compile(exception.body, scope),
-                    f"exception:{rule.name}.{exception.name}",
-                    f"exception {exception.name}",
-                )
-                for exception in rule.exceptions
-            )
-            self.rule_info[rule.name] = _RuleInfo(
-                rule.name,
-                rule.formals[0].name if rule.formals else None,
-                symbols.type_of(rule.type),
-                self._compile(rule.body, scope),
-                exceptions,
-                f"rule:{rule.name}",
-            )
+        """Each rule compiled on its first call (:meth:`compile_rule`): a process that asks
+        one question compiles the rules it reaches, not the whole rule base."""
         self.input_info: dict[str, _InputInfo] = {
             decl.name: _InputInfo(
                 decl.section == "year",
@@ -233,6 +216,31 @@ class CompiledRuleSet:
         }
 
     # ---- compilation -------------------------------------------------------------------
+    def compile_rule(self, rule: ast.RuleDecl) -> _RuleInfo:
+        """The compiled form of ``rule``, built on its first call. Two threads may build it
+        at once: both builds are equal, and the second simply replaces the first."""
+        scope = frozenset(f.name for f in rule.formals)
+        exceptions = tuple(
+            _ExceptionInfo(
+                exception,
+                self._compile(exception.condition, scope),
+                self._compile(exception.body, scope),
+                f"exception:{rule.name}.{exception.name}",
+                f"exception {exception.name}",
+            )
+            for exception in rule.exceptions
+        )
+        info = _RuleInfo(
+            rule.name,
+            rule.formals[0].name if rule.formals else None,
+            self.model.symbols.type_of(rule.type),
+            self._compile(rule.body, scope),
+            exceptions,
+            f"rule:{rule.name}",
+        )
+        self.rule_info[rule.name] = info
+        return info
+
     def _compile(self, expr: ast.Expr, scope: frozenset[str]) -> Code:
         method = getattr(self, f"_c_{type(expr).__name__}", None)
         code: Code | None = method(expr, scope) if method is not None else None
@@ -691,7 +699,7 @@ class CompiledEvaluation(Evaluation):
         if cached is not None:
             self.frames[-1].children.append(cached[1])
             return cached[0]
-        info = self.compiled.rule_info[rule.name]
+        info = self.compiled.rule_info.get(rule.name) or self.compiled.compile_rule(rule)
         if (
             key in self._active_keys
             or len(self.active) >= MAX_DEPTH
