@@ -6,7 +6,9 @@
 Runs the workload of bench/workload.py (CPF accrual 2019-2024, balance at the end of
 2024 in exact cents) on each path, each measurement in its own process (so the peak
 memory is that path's alone), and prints a table of holders per second, the ratios
-the issue sets as targets, and the peak resident memory.
+the issue sets as targets, and the peak resident memory. Each measurement runs
+``--repeat`` times (3) and the fastest run is kept, for every path alike (OpenFisca's
+included): on a shared VM another tenant can only slow a run down.
 
 Every cpf path runs twice: on bench/workload_rules/ (the workload alone written in the
 rule language, the same computation as the minimal OpenFisca model: the ratios to the
@@ -61,6 +63,19 @@ RULE_SETS = [
     ("workload", "bench/workload_rules"),  # the workload alone, as the OpenFisca model: the ratios
     ("rule base", "base"),  # rules/, the whole history for the same holders and the same answer
 ]
+
+
+def _best_of(command: list[str], timeout: float, repeat: int) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs (as ``timeit`` reports its best: a shared VM only ever
+    slows a run down), exact only if every run was, peak memory the largest seen."""
+    runs = [_measure(command, timeout) for _ in range(repeat)]
+    good = [r for r in runs if "seconds" in r]
+    if not good:
+        return runs[0]
+    best = dict(min(good, key=lambda r: float(r["seconds"]) / float(r["holders"])))
+    best["exact"] = all(r.get("exact") for r in good)
+    best["peak_rss_mb"] = max(float(r["peak_rss_mb"]) for r in good)
+    return best
 
 
 def _measure(command: list[str], timeout: float) -> dict[str, Any]:
@@ -119,6 +134,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     parser.add_argument("--no-startup", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each measurement, the fastest kept (JSONL/Parquet: one)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     python = sys.executable
@@ -139,15 +157,16 @@ def main() -> int:
                 continue
             sample = args.scalar_sample if rules != "base" else max(1, args.scalar_sample // 10)
             command = [python, str(BENCH / "measure.py"), path, str(n), "--sample", str(sample), "--rules", rules]
-            result = _measure(command, args.timeout)
+            slow = path in ("batch-jsonl", "batch-parquet")  # a minute each at 100k: run once
+            result = _best_of(command, args.timeout, 1 if slow else args.repeat)
             rows.append((label, n, result, sampled and n > sample))
             print(f"  {label:45} N={n:>9,}  {json.dumps(result)}", file=sys.stderr)
         if openfisca is not None:
             runner = str(BENCH / "openfisca_model" / "run.py")
-            result = _measure([openfisca, runner, "vector", str(n)], args.timeout)
+            result = _best_of([openfisca, runner, "vector", str(n)], args.timeout, args.repeat)
             rows.append(("OpenFisca vectorised", n, result, False))
             single = min(n, args.openfisca_single)
-            result = _measure([openfisca, runner, "single", str(single)], args.timeout)
+            result = _best_of([openfisca, runner, "single", str(single)], args.timeout, args.repeat)
             rows.append(("OpenFisca one by one, tracer on", n, result, n > single))
             print(f"  OpenFisca                        N={n:>9,}  done", file=sys.stderr)
 
