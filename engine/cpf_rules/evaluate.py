@@ -80,6 +80,18 @@ def _outside_calendar(what: str, span: Span | None) -> EvaluationError:
     )
 
 
+def constant_value(expr: ast.Expr) -> Any:
+    """The value of a constant expression (a default, a dated value): a literal, an enum
+    case (by name) or a negated quantity. Shared by the interpreter, the compiled
+    evaluator and the batch kernel."""
+    if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral)):
+        return expr.value
+    if isinstance(expr, (ast.Name, ast.FieldAccess)):
+        return expr.name
+    assert isinstance(expr, ast.Unary) and isinstance(expr.operand, ast.Quantity)
+    return -expr.operand.value
+
+
 def _in_calendar(period: Any) -> bool:
     """False for a year period outside 1..9999 (its 1 January does not exist)."""
     return not isinstance(period, int) or datetime.MINYEAR <= period <= datetime.MAXYEAR
@@ -418,14 +430,7 @@ class Evaluation:
         return value
 
     def _constant(self, expr: ast.Expr) -> Any:
-        if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral)):
-            return expr.value
-        if isinstance(expr, ast.Name):
-            return expr.name
-        if isinstance(expr, ast.FieldAccess):
-            return expr.name
-        assert isinstance(expr, ast.Unary) and isinstance(expr.operand, ast.Quantity)
-        return -expr.operand.value
+        return constant_value(expr)
 
     def _input(self, decl: ast.InputDecl, year: int | None, span: Span) -> Any:
         if decl.section == "year":

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import MAX_DEPTH, MAX_STEPS, period_date
+from ..evaluate import MAX_DEPTH, MAX_STEPS, constant_value, period_date
 from ..model import RuleSet
 from ..values import CENT, HOUR
 from . import vectors as vx
@@ -226,7 +226,7 @@ class BatchEvaluation:
                 if chosen is None or chosen.value is None:
                     cached = Vec(False, undefined=True)
                 else:
-                    cached = Vec(_scalar(_constant(chosen.value)))
+                    cached = Vec(_scalar(constant_value(chosen.value)))
                 self.parameters[key] = cached
             return cached
         starts = np.asarray([v.start.toordinal() for v in values], dtype=np.int64)
@@ -236,7 +236,7 @@ class BatchEvaluation:
             if dated.value is None:
                 undefined = undefined | (index == position)
         index = np.where(index < 0, 0, index)
-        constants = [_constant(v.value) if v.value is not None else None for v in values]
+        constants = [constant_value(v.value) if v.value is not None else None for v in values]
         present = [c for c in constants if c is not None]
         if not present:
             return Vec(False, undefined=np.ones(len(on), dtype=bool))
@@ -273,7 +273,7 @@ class BatchEvaluation:
 
     def _read(self, column: Column | None, default: Any, optional: bool, type_ref: Any, n: int) -> Vec:
         kind = kind_of(self.symbols.type_of(type_ref))
-        fill: Any = _scalar(_constant(default)) if default is not None else None
+        fill: Any = _scalar(constant_value(default)) if default is not None else None
         if column is None:
             if fill is not None:
                 return Vec(fill)
@@ -666,15 +666,6 @@ def _select(mask: Any, selected: Any) -> Any:
     if mask is False:
         return False
     return mask & selected
-
-
-def _constant(expr: ast.Expr) -> Any:
-    if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral)):
-        return expr.value
-    if isinstance(expr, (ast.Name, ast.FieldAccess)):
-        return expr.name
-    assert isinstance(expr, ast.Unary) and isinstance(expr.operand, ast.Quantity)
-    return -expr.operand.value
 
 
 def _scalar(value: Any) -> Any:

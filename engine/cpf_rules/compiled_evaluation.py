@@ -1,0 +1,207 @@
+"""Stage 5, compiled (runtime): one holder's evaluation running the compiled closures.
+
+:class:`CompiledEvaluation` is an :class:`~cpf_rules.evaluate.Evaluation` whose
+``eval`` runs the closures :mod:`cpf_rules.compiled` built from the checked model. Rule
+calls, exceptions, inputs and the trace frames follow the interpreter's code step for
+step, with what does not depend on the holder computed once (types, labels, strings,
+the compiled form of each rule), so values, traces, warnings, errors and step counts
+are the interpreter's (tests/test_compiled.py). Two holder-independent results are
+shared across evaluations: article versions cited on a date, and the trace node of a
+parameter read on a date (trace nodes are never mutated).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from . import ast
+from .diagnostics import Span
+from .evaluate import MAX_DEPTH, MISSING, Evaluation, _Frame, period_date, period_text
+from .facts import Facts
+from .trace import CitedVersion, FlagNote, TraceNode
+
+if TYPE_CHECKING:
+    from .compiled import CompiledRuleSet, _ExceptionInfo, _RuleInfo
+
+_YEAR_STARTS: dict[int, datetime.date] = {}
+"""1 January of each year a rule was evaluated for (the date its citations are read on)."""
+
+
+class CompiledEvaluation(Evaluation):
+    """An :class:`Evaluation` that runs compiled closures instead of walking the tree."""
+
+    def __init__(
+        self, compiled: CompiledRuleSet, facts: Facts, as_of: datetime.date, with_trace: bool, **options: Any
+    ) -> None:
+        super().__init__(compiled.model, facts, as_of, with_trace, **options)
+        self.compiled = compiled
+        self._code = compiled.code
+        self._active_keys: set[tuple[str, Any]] = set()
+
+    def eval(self, expr: ast.Expr, env: dict[str, Any]) -> Any:
+        code = self._code.get(id(expr))
+        if code is None:  # inside a construct left to the interpreter
+            return Evaluation.eval(self, expr, env)
+        return code(self, env)
+
+    def _cite(self, citations: tuple[ast.Citation, ...], on: datetime.date) -> tuple[CitedVersion, ...]:
+        key = (id(citations), on)
+        cached = self.compiled.citations.get(key)
+        if cached is None:
+            saved, self.version_gaps = self.version_gaps, {}
+            try:
+                cited = super()._cite(citations, on)
+                cached = (cited, tuple(self.version_gaps.items()))
+            finally:
+                self.version_gaps = saved
+            self.compiled.citations[key] = cached
+        for gap, span in cached[1]:
+            self.version_gaps.setdefault(gap, span)
+        return cached[0]
+
+    def _parameter(self, parameter: ast.ParameterDecl, on: datetime.date, span: Span) -> Any:
+        key = (parameter.name, on)
+        cached = self.compiled.parameter_nodes.get(key)
+        if cached is None:
+            # First read of this parameter on this date in this process: the interpreter's
+            # own code, with all its effects (it raises _Undefined when there is no value).
+            value = super()._parameter(parameter, on, span)
+            chosen = [dated for dated in parameter.values if dated.start <= on][-1]
+            node = self.frames[-1].children[-1]
+            reached_key = f"value:{parameter.name}@{chosen.start.isoformat()}"
+            self.compiled.parameter_nodes[key] = (value, node, reached_key, (id(chosen.citations), on))
+            return value
+        value, node, reached_key, citations_key = cached
+        self.reached.add(reached_key)
+        for note in node.flags:
+            self.flags.setdefault((note.kind, note.text, note.span), note)
+        for gap, gap_span in self.compiled.citations.get(citations_key, ((), ()))[1]:
+            self.version_gaps.setdefault(gap, gap_span)
+        self.frames[-1].children.append(node)
+        return value
+
+    # The three methods below are the interpreter's call_rule, _rule_value and _input
+    # with what does not depend on the holder computed once (types, labels, strings).
+    def call_rule(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> Any:
+        key = (rule.name, period)
+        cached = self.memo.get(key)
+        if cached is not None:
+            self.frames[-1].children.append(cached[1])
+            return cached[0]
+        info = self.compiled.rule_info.get(rule.name) or self.compiled.compile_rule(rule)
+        if (
+            key in self._active_keys
+            or len(self.active) >= MAX_DEPTH
+            or (type(period) is int and not datetime.MINYEAR <= period <= datetime.MAXYEAR)
+        ):
+            return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003 / R008
+        self.reached.add(info.reached)
+        self.active.append(key)
+        self._active_keys.add(key)
+        frame = _Frame()
+        self.frames.append(frame)
+        if type(period) is int:  # a year: its 1 January, built once per process
+            on = _YEAR_STARTS.get(period) or _YEAR_STARTS.setdefault(period, datetime.date(period, 1, 1))
+            shown = str(period)
+        else:
+            on = period_date(period, self.as_of)
+            shown = period_text(period)  # type: ignore[assignment]
+        try:
+            env: dict[str, Any] = {info.formal: period} if info.formal is not None else {}
+            value, applied, exception_nodes = self._compiled_rule_value(info, env, on, shown)
+        finally:
+            self.frames.pop()
+            self.active.pop()
+            self._active_keys.discard(key)
+        node = TraceNode(
+            "rule",
+            rule.name,
+            rule.label,
+            shown,
+            value,
+            info.type,
+            rule.span,
+            tuple(exception_nodes + frame.children) if exception_nodes else tuple(frame.children),
+            self._cite(rule.citations, on) if applied is None else (),
+            self._flags(rule.flags) if rule.flags else (),
+            tuple(frame.decisions),
+            info.default_branch if applied is None else applied.branch,
+        )
+        self.memo[key] = (value, node)
+        self.frames[-1].children.append(node)
+        return value
+
+    def _compiled_rule_value(
+        self, info: _RuleInfo, env: dict[str, Any], on: datetime.date, shown: str | None
+    ) -> tuple[Any, _ExceptionInfo | None, list[TraceNode]]:
+        if not info.exceptions:
+            return info.body(self, env), None, []
+        applying: list[tuple[_ExceptionInfo, Any]] = []
+        nodes: list[TraceNode] = []
+        shown_period = shown if info.formal is not None else None
+        for exception in info.exceptions:
+            frame = _Frame()
+            self.frames.append(frame)
+            try:
+                holds = exception.condition(self, env)
+                value = exception.body(self, env) if holds else None
+            finally:
+                self.frames.pop()
+            if holds:
+                applying.append((exception, value))
+                self.reached.add(exception.reached)
+            nodes.append(self._exception_node(exception.decl, shown_period, info.type, holds, value, frame, on))
+        if len(applying) > 1:
+            raise self._exception_conflict(info.name, [e.decl for e, _ in applying])
+        if applying:
+            exception, value = applying[0]
+            return value, exception, nodes
+        return info.body(self, env), None, nodes
+
+    def _input(self, decl: ast.InputDecl, year: int | None, span: Span) -> Any:
+        info = self.compiled.input_info.get(decl.name)
+        if info is None:
+            return super()._input(decl, year, span)
+        name = decl.name
+        if info.yearly:
+            entry = self.facts.years.get(year)  # type: ignore[arg-type]
+            present = entry is not None and name in entry
+            value = entry[name] if present else MISSING  # type: ignore[index]
+            period: str | None = str(year)
+        else:
+            section = self.facts.sections.get(info.section, {})
+            present = name in section
+            value = section[name] if present else MISSING
+            period = None
+        if present:
+            if info.yearly:
+                detail: str = f"$.years[{self.facts.year_positions.get(year)}].{name}"  # type: ignore[arg-type]
+            else:
+                detail = info.path
+        elif info.has_default:
+            value = info.default
+            detail = "default"
+        elif decl.optional:
+            detail = "absent"
+        else:
+            return super()._input(decl, year, span)  # raises CPF-R005
+        if self.with_trace:
+            self.frames[-1].children.append(
+                TraceNode(
+                    kind="input",
+                    name=name,
+                    label=decl.label,
+                    period=period,
+                    value=value,
+                    type=info.type,
+                    span=decl.span,
+                    detail=detail,
+                )
+            )
+        return value
+
+    def _flags(self, flags: tuple[ast.Flag, ...]) -> tuple[FlagNote, ...]:
+        if not flags:
+            return ()
+        return super()._flags(flags)
