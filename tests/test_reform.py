@@ -122,3 +122,38 @@ def test_a_bad_holder_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["reform", str(REFORM), "--population", str(population)]) == 1
     err = capsys.readouterr().err
     assert "holder a" in err and "worked_hours" in err
+
+
+def test_vectorised_and_one_by_one_reports_agree_on_a_population() -> None:
+    """The batch kernel answers the population (chunk by chunk) and must report exactly
+    what the scalar engine reports holder by holder: credits of 500 € prorated below
+    half-time (R6323-1 II) under the 5,000 € ceiling of the law and the 6,000 € of the
+    reform from 2027 (examples/reforms/reform_ceiling_6000.yaml)."""
+    import sys
+
+    from cpf_rules import load_rules
+    from cpf_rules.reform import Holder, compare, load_population, load_reform, reformed_rules
+
+    sys.path.insert(0, str(EXAMPLES.parent / "bench"))
+    from workload import document, population
+
+    pop = population(150, seed=11)
+    holders = load_population(POPULATION)
+    for row in range(150):
+        facts = document(pop, row)
+        for entry in facts["years"]:  # 2019-2024 moved to 2021-2026, and 2027 worked as 2021
+            entry["year"] += 2
+        facts["years"].append({"year": 2027, "worked_hours": facts["years"][0]["worked_hours"]})
+        holders.append(Holder(f"w{row}", facts, f"generated holder {row}"))
+    law = load_rules()
+    reform = load_reform(REFORM)
+    reform_rules = reformed_rules(law, reform)
+    vectorised = compare(law, reform_rules, reform, holders, vectorised=True)
+    one_by_one = compare(law, reform_rules, reform, holders, vectorised=False)
+    assert vectorised.changes == one_by_one.changes
+    assert vectorised.totals == one_by_one.totals
+    # Up to 1,800 € of DIF and six years of 500 € bring some holders near 5,000 € before
+    # 2027: under the reform their 2027 credit is no longer cut by the ceiling.
+    totals = vectorised.totals[2027]
+    assert totals.reform_credits > totals.law_credits
+    assert any(change.question == "credit(2027)" for change in vectorised.changes)

@@ -5,7 +5,9 @@ and/or replaces whole rule files; the reformed rule set is checked like the law.
 holder of a population file is evaluated under the law and under the reform for the
 years of the reform; the report lists, per holder, the values that change, and per
 year the totals: credits paid, holders at the ceiling after the credit, and the cost
-difference (reform − law). Text table, JSON, and CSV written atomically.
+difference (reform − law). Text table, JSON, and CSV written atomically. With the
+``batch`` extra installed, the population is answered by the vectorised kernel
+(:mod:`cpf_rules.batch`), chunk by chunk, with the scalar engine for what it flags.
 
 Reform file::
 
@@ -186,45 +188,98 @@ def reformed_rules(law: RuleSet, reform: Reform) -> RuleSet:
     return apply_overrides(rules, reform.overrides) if reform.overrides else rules
 
 
+CHUNK = 20_000
+"""Holders answered per call of the batch kernel (as ``cpf batch`` streams its input)."""
+
+
+def _named(holder: Holder, error: CpfError) -> CpfError:
+    """The holder's facts problems, each naming the holder and where it is in the file."""
+    return CpfError(
+        [
+            Diagnostic(d.code, d.severity, f"holder {holder.id} ({holder.where}): {d.message}", d.span, d.path, d.hint)
+            for d in error.diagnostics
+        ]
+    )
+
+
+def _failed(holder: Holder, question: str, error: Diagnostic) -> CpfError:
+    """An evaluation error of one holder's question (the report needs every value)."""
+    return CpfError(
+        [
+            Diagnostic(
+                error.code,
+                Severity.ERROR,
+                f"holder {holder.id}, {question}: {error.message}",
+                error.span,
+                hint=error.hint,
+            )
+        ]
+    )
+
+
 def _values(rules: RuleSet, holder: Holder, questions: list[str], as_of: datetime.date) -> dict[str, Any]:
+    """One holder's answers, on the compiled scalar engine."""
     try:
         result = evaluate(rules, holder.facts, questions, as_of=as_of, trace=False, compiled=True)
     except CpfError as error:
-        raise CpfError(
-            [
-                Diagnostic(
-                    d.code, d.severity, f"holder {holder.id} ({holder.where}): {d.message}", d.span, d.path, d.hint
-                )
-                for d in error.diagnostics
-            ]
-        ) from None
+        raise _named(holder, error) from None
     values: dict[str, Any] = {}
     for answer in result.answers:
         if answer.error is not None:
-            raise CpfError(
-                [
-                    Diagnostic(
-                        answer.error.code,
-                        Severity.ERROR,
-                        f"holder {holder.id}, {answer.question}: {answer.error.message}",
-                        answer.error.span,
-                        hint=answer.error.hint,
-                    )
-                ]
-            )
+            raise _failed(holder, answer.question, answer.error)
         values[answer.question] = answer.value
     return values
 
 
-def compare(law: RuleSet, reform_rules: RuleSet, reform: Reform, holders: list[Holder]) -> ReformReport:
-    """Evaluate every holder under both rule sets; collect changes and totals."""
+def _answers(
+    rules: RuleSet, holders: list[Holder], questions: list[str], as_of: datetime.date, vectorised: bool
+) -> list[dict[str, Any]]:
+    """Every holder's answers under ``rules``. With NumPy (the ``batch`` extra) the batch
+    kernel answers the population chunk by chunk, and the scalar engine what it flags
+    (the same values: tests/test_batch.py); without it, one holder at a time."""
+    if vectorised:
+        try:
+            from .batch.run import answer_chunk
+        except ImportError:  # NumPy is not installed
+            vectorised = False
+    if not vectorised:
+        return [_values(rules, holder, questions, as_of) for holder in holders]
+    from .questions import parse_question
+
+    parsed = [parse_question(question, rules) for question in questions]
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(holders), CHUNK):
+        chunk = holders[start : start + CHUNK]
+        facts = []
+        for holder in chunk:
+            try:
+                facts.append(rules.facts_reader.read_document(dict(holder.facts)))
+            except CpfError as error:
+                raise _named(holder, error) from None
+        answers = answer_chunk(rules, facts, parsed, as_of)
+        for row, holder in enumerate(chunk):
+            values: dict[str, Any] = {}
+            for question, asked in zip(questions, parsed, strict=True):
+                failure = answers.errors[asked.text].get(row)
+                if failure is not None:
+                    raise _failed(holder, question, failure)
+                values[question] = answers.values[asked.text][row]
+            results.append(values)
+    return results
+
+
+def compare(
+    law: RuleSet, reform_rules: RuleSet, reform: Reform, holders: list[Holder], vectorised: bool = True
+) -> ReformReport:
+    """Evaluate every holder under both rule sets; collect changes and totals.
+    ``vectorised=False`` answers one holder at a time even when the batch kernel is there."""
     report = ReformReport(reform, len(holders), totals={year: YearTotals() for year in reform.years})
     m = reform.measures
     questions = [f"{m[kind]}({year})" for year in reform.years for kind in ("credit", "balance", "ceiling")]
     as_of = datetime.date(max(reform.years), 12, 31)
-    for holder in holders:
-        before = _values(law, holder, questions, as_of)
-        after = _values(reform_rules, holder, questions, as_of)
+    law_answers = _answers(law, holders, questions, as_of, vectorised)
+    reform_answers = _answers(reform_rules, holders, questions, as_of, vectorised)
+    for holder, before, after in zip(holders, law_answers, reform_answers, strict=True):
         for question in questions:
             if before[question] != after[question]:
                 report.changes.append(Change(holder.id, question, before[question], after[question]))
