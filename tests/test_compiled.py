@@ -30,7 +30,7 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 12_000))  # as the evaluator 
 
 def _both(facts: Any, questions: list[str], trace: bool = True) -> tuple[str, str]:
     rules = rules_under_test()
-    interpreted = evaluate(rules, facts, questions, as_of=AS_OF, trace=trace)
+    interpreted = evaluate(rules, facts, questions, as_of=AS_OF, trace=trace, compiled=False)
     compiled = evaluate(rules, facts, questions, as_of=AS_OF, trace=trace, compiled=True)
     assert interpreted.reached == compiled.reached
     return (

@@ -50,7 +50,7 @@ def evaluate(
     as_of: datetime.date | None = None,
     trace: bool = True,
     max_steps: int | None = None,
-    compiled: bool = False,
+    compiled: bool = True,
 ) -> Result:
     """Answer ``questions`` for one holder.
 
@@ -58,8 +58,11 @@ def evaluate(
     evaluation error in one question (a parameter with no value on a date, two
     exceptions that both apply...) is reported in that question's :class:`Answer` and
     does not stop the others. ``as_of`` dates citations of rules that have no period
-    (default: today). ``compiled=True`` runs the compiled evaluator. ``max_steps`` bounds the steps of all the questions together (an
-    answer past it fails with CPF-R007); each question is also bounded by ``MAX_STEPS``.
+    (default: today). The compiled evaluator (:mod:`cpf_rules.compiled`) answers;
+    ``compiled=False`` walks the tree with the interpreter (:mod:`cpf_rules.evaluate`):
+    the same values, traces, warnings and errors (tests/test_compiled.py), three times
+    slower. ``max_steps`` bounds the steps of all the questions together (an answer past
+    it fails with CPF-R007); each question is also bounded by ``MAX_STEPS``.
     """
     typed_facts = read_facts(rules, facts)
     parsed = []
