@@ -412,7 +412,7 @@ class Evaluation:
                 refs = ", ".join(c.ref for c in chosen.citations)
                 message = f"parameter `{parameter.name}` has no value on {on} (ended on {chosen.start} by {refs})"
             raise _Undefined(Diagnostic("CPF-R001", Severity.ERROR, message, span), len(self.active))
-        value = self._constant(chosen.value)
+        value = constant_value(chosen.value)
         self._emit(
             TraceNode(
                 kind="parameter",
@@ -428,9 +428,6 @@ class Evaluation:
             )
         )
         return value
-
-    def _constant(self, expr: ast.Expr) -> Any:
-        return constant_value(expr)
 
     def _input(self, decl: ast.InputDecl, year: int | None, span: Span) -> Any:
         if decl.section == "year":
@@ -450,7 +447,7 @@ class Evaluation:
         if present:
             detail = path
         elif decl.default is not None:
-            value = self._constant(decl.default)
+            value = constant_value(decl.default)
             detail = "default"
         elif decl.optional:
             detail = "absent"
@@ -538,7 +535,7 @@ class Evaluation:
         record = self.symbols.records[target_type.name]
         field_decl = next(f for f in record.fields if f.name == expr.name)
         assert field_decl.default is not None
-        return self._constant(field_decl.default)
+        return constant_value(field_decl.default)
 
     def _unary(self, expr: ast.Unary, env: dict[str, Any]) -> Any:
         value = self.eval(expr.operand, env)

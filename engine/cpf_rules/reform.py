@@ -37,7 +37,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .api import evaluate
+from .api import evaluate, read_facts
 from .atomic_io import write_text_atomic
 from .diagnostics import CpfError, Diagnostic, Severity, Span
 from .loader import load_rules
@@ -253,7 +253,7 @@ def _answers(
         facts = []
         for holder in chunk:
             try:
-                facts.append(rules.facts_reader.read_document(dict(holder.facts)))
+                facts.append(read_facts(rules, holder.facts))
             except CpfError as error:
                 raise _named(holder, error) from None
         answers = answer_chunk(rules, facts, parsed, as_of)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import ast
 from ..diagnostics import Span
+from ..evaluate import constant_value
 from ..model import RuleSet
 from ..render.values import machine_value
 from ..types import Type
@@ -201,7 +202,7 @@ class Catalogue:
         dated = parameter.values[index]
         following = parameter.values[index + 1] if index + 1 < len(parameter.values) else None
         type_ = self.rules.symbols.type_of(parameter.type)
-        value = None if dated.value is None else _constant(dated.value)
+        value = None if dated.value is None else constant_value(dated.value)
         return {
             "from": dated.start.isoformat(),
             "to": (following.start - datetime.timedelta(days=1)).isoformat() if following else None,
@@ -262,14 +263,3 @@ class Catalogue:
         return [
             {"id": a.id, "title": a.title, "source": a.source, "versions": len(a.versions)} for a in self.rules.registry
         ]
-
-
-def _constant(expr: ast.Expr) -> Any:
-    """The value of a dated parameter value (a literal, an enum case or a negative number)."""
-    if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral)):
-        return expr.value
-    if isinstance(expr, (ast.Name, ast.FieldAccess)):
-        return expr.name
-    if isinstance(expr, ast.Unary) and isinstance(expr.operand, ast.Quantity):
-        return -expr.operand.value
-    return None
