@@ -8,6 +8,7 @@ the bundled examples. Speed is measured in bench/, never asserted here.
 from __future__ import annotations
 
 import datetime
+import shutil
 import sys
 from decimal import Decimal
 from fractions import Fraction
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 
 from cpf_rules import evaluate
 from cpf_rules.compiled import compile_rules
+from cpf_rules.loader import load_rules
 from cpf_rules.render.json import dumps, result_to_json
 from holder_strategies import QUESTIONS, holders, rules_under_test
 
@@ -56,6 +59,78 @@ def test_compiled_without_trace_gives_the_same_values() -> None:
     facts = {"years": [{"year": 2019, "worked_hours": 700}]}
     interpreted, compiled = _both(facts, ["credit(2019)", "balance(2019)"], trace=False)
     assert compiled == interpreted
+
+
+def _without_trace_matches_traced(facts: Any, questions: list[str]) -> None:
+    """``trace=False`` (compiled_values.py) keeps what a traced evaluation gives besides
+    its trace: values, errors, warnings and coverage; each answer's trace is the
+    question's own step alone."""
+    rules = rules_under_test()
+    traced = evaluate(rules, facts, questions, as_of=AS_OF, trace=True)
+    alone = evaluate(rules, facts, questions, as_of=AS_OF, trace=False)
+    assert dumps(result_to_json(alone, with_trace=False)) == dumps(result_to_json(traced, with_trace=False))
+    assert alone.reached == traced.reached
+    for quick, full in zip(alone.answers, traced.answers, strict=True):
+        if full.trace is None:
+            assert quick.trace is None
+            continue
+        assert quick.trace is not None and quick.trace.children == () and quick.trace.citations == ()
+        step = (full.trace.kind, full.trace.name, full.trace.period, full.trace.value, full.trace.branch)
+        assert (quick.trace.kind, quick.trace.name, quick.trace.period, quick.trace.value, quick.trace.branch) == step
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES)
+@given(holders())
+def test_without_trace_keeps_values_warnings_and_coverage_on_random_holders(facts: dict[str, Any]) -> None:
+    _without_trace_matches_traced(facts, QUESTIONS)
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.stem)
+def test_without_trace_keeps_values_warnings_and_coverage_on_examples(example: Path) -> None:
+    # Asked twice on purpose: a question already evaluated as a dependency (credit(2019)
+    # inside balance(2024)) still gets its own step.
+    _without_trace_matches_traced(example, ["balance(2024)", "credit(2019)", "hours_balance(2018)", "balance(2024)"])
+
+
+def test_without_trace_reports_the_same_errors() -> None:
+    # CPF-R001 (hours_full_rate has no value after the hours era, LOI 2018-771 art. 1),
+    # then a question on a parameter, answered with its own step.
+    _without_trace_matches_traced(
+        {}, ["hours_full_rate(2019-06-01)", "hours_credit(2019)", "annual_amount(2020-01-01)"]
+    )
+
+
+def test_a_missing_article_version_is_warned_about_with_or_without_trace(tmp_path: Path) -> None:
+    # legal_refs/ without the 2017 version of L6323-11 (loi 2016-1088 art. 39): a rule or
+    # exception citing it for 2017 gets CPF-W603, traced, untraced and interpreted alike.
+    legal_refs = tmp_path / "legal_refs"
+    shutil.copytree(ROOT / "legal_refs", legal_refs)
+    article_file = legal_refs / "CT" / "L6323-11.yaml"
+    article = yaml.safe_load(article_file.read_text(encoding="utf-8"))
+    article["versions"] = [v for v in article["versions"] if v["in_force_from"] != "2017-01-01"]
+    article_file.write_text(yaml.safe_dump(article, allow_unicode=True), encoding="utf-8")
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "r.cpf").write_text(
+        'rule r(y : year) : money "r" cite CT:L6323-11 = 1 EUR\n'
+        '  exception late "after 2017" cite CT:L6323-11 when y.start >= 2018-01-01 = 2 EUR\n'
+        'rule s(y : year) : money "s" cite CT:L6323-11 = r(y) + r(y + 1)\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_dir, legal_refs)
+    results = [
+        evaluate(rules, {}, ["s(2017)"], as_of=AS_OF, trace=trace, compiled=compiled)
+        for trace, compiled in [(True, True), (False, True), (True, False), (False, False)]
+    ]
+    warnings = [[(w.code, w.message, str(w.span)) for w in result.warnings] for result in results]
+    # The 2017 version ran to 2018-12-31: both years fall in the hole; the exception is
+    # considered (and cites the article) before the rule's own citation.
+    assert warnings[0] == [
+        ("CPF-W603", f"legal_refs/ has no version of CT:L6323-11 in force on {year}-01-01", "rules/r.cpf:2:36")
+        for year in (2017, 2018)
+    ]
+    assert all(w == warnings[0] for w in warnings)
+    assert [r.value("s(2017)") for r in results] == [Decimal("3.00")] * 4  # 1 € for 2017, 2 € for 2018
 
 
 def test_compiled_balance_over_forty_years_is_exact() -> None:

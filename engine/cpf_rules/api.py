@@ -22,7 +22,7 @@ from .facts import Facts
 from .loader import check_rules, load_rules
 from .model import RuleSet
 from .questions import parse_question
-from .trace import Answer, Result
+from .trace import Answer, Result, TraceNode
 from .version import __version__
 
 __all__ = ["check_rules", "evaluate", "load_rules", "read_facts"]
@@ -43,6 +43,23 @@ def read_facts(rules: RuleSet, facts: Facts | Mapping[str, Any] | str | Path) ->
     return reader.read_document(document)  # type: ignore[no-any-return]
 
 
+def _step_alone(node: TraceNode) -> TraceNode:
+    """The question's own step without what it read: the trace of an answer evaluated
+    with ``trace=False`` (the compiled evaluator builds nothing more)."""
+    return TraceNode(
+        node.kind,
+        node.name,
+        node.label,
+        node.period,
+        node.value,
+        node.type,
+        node.span,
+        branch=node.branch,
+        applies=node.applies,
+        detail=node.detail,
+    )
+
+
 def evaluate(
     rules: RuleSet,
     facts: Facts | Mapping[str, Any] | str | Path,
@@ -61,8 +78,11 @@ def evaluate(
     (default: today). The compiled evaluator (:mod:`cpf_rules.compiled`) answers;
     ``compiled=False`` walks the tree with the interpreter (:mod:`cpf_rules.evaluate`):
     the same values, traces, warnings and errors (tests/test_compiled.py), three times
-    slower. ``max_steps`` bounds the steps of all the questions together (an answer past
-    it fails with CPF-R007); each question is also bounded by ``MAX_STEPS``.
+    slower. ``trace=False`` keeps the values, warnings and coverage (``reached``) but
+    not the trace: each answer's trace is then the question's own step alone (its
+    value, type, rule and branch), without the steps it read. ``max_steps`` bounds the
+    steps of all the questions together (an answer past it fails with CPF-R007); each
+    question is also bounded by ``MAX_STEPS``.
     """
     typed_facts = read_facts(rules, facts)
     parsed = []
@@ -88,7 +108,7 @@ def evaluate(
     for question in parsed:
         try:
             value, node = evaluation.question(question.name, question.period)
-            answers.append(Answer(question.text, value, node.type, node))
+            answers.append(Answer(question.text, value, node.type, node if trace else _step_alone(node)))
         except EvaluationError as error:
             answers.append(Answer(question.text, None, None, None, error.diagnostic))
     warnings = [

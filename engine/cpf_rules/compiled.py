@@ -16,6 +16,7 @@ them).
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -36,6 +37,7 @@ from .compiled_ops import (
     on_two_arguments,
     spent_in_two_steps,
 )
+from .compiled_values import CompiledValueEvaluation
 from .diagnostics import Span
 from .evaluate import (
     MISSING,
@@ -48,7 +50,7 @@ from .evaluate import (
 )
 from .facts import Facts
 from .model import RuleSet
-from .trace import CitedVersion, Decision, Result, TraceNode
+from .trace import CitedVersion, Decision, FlagNote, Result, TraceNode
 from .types import INTEGER, Type
 from .values import ROUNDINGS
 
@@ -60,6 +62,10 @@ class _ExceptionInfo:
     body: Code
     reached: str
     branch: str
+    flags: tuple[FlagNote, ...]
+    """Its ``uncertain`` / ``interpretation`` notes, warned about when it applies."""
+    may_lack_a_version: bool
+    """Whether one of its citations can miss a version in legal_refs/ (CPF-W603)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,10 @@ class _RuleInfo:
     body: Code
     exceptions: tuple[_ExceptionInfo, ...]
     reached: str
+    flags: tuple[FlagNote, ...]
+    """Its ``uncertain`` / ``interpretation`` notes, warned about whenever it is evaluated."""
+    may_lack_a_version: bool
+    """Whether one of its citations can miss a version in legal_refs/ (CPF-W603)."""
     default_branch: str = "default"
 
 
@@ -129,6 +139,8 @@ class CompiledRuleSet:
                 self._compile(exception.body, scope),
                 f"exception:{rule.name}.{exception.name}",
                 f"exception {exception.name}",
+                tuple(FlagNote(f.kind, f.text, f.span) for f in exception.flags),
+                self._may_lack_a_version(exception.citations),
             )
             for exception in rule.exceptions
         )
@@ -139,9 +151,30 @@ class CompiledRuleSet:
             self._compile(rule.body, scope),
             exceptions,
             f"rule:{rule.name}",
+            tuple(FlagNote(f.kind, f.text, f.span) for f in rule.flags),
+            self._may_lack_a_version(rule.citations),
         )
         self.rule_info[rule.name] = info
         return info
+
+    def _may_lack_a_version(self, citations: tuple[ast.Citation, ...]) -> bool:
+        """False when no date can fall in a hole between two versions of an article cited
+        (versions in order, each running until the next begins): the evaluation without
+        trace then skips looking for versions missing from legal_refs/ (CPF-W603)."""
+        for citation in citations:
+            article = self.model.registry.get(citation.ref)
+            if article is None:
+                continue
+            versions = article.versions
+            for before, after in itertools.pairwise(versions):
+                if before.in_force_from > after.in_force_from:
+                    return True  # out of order: let the evaluation look
+                if (
+                    before.in_force_to is not None
+                    and before.in_force_to + datetime.timedelta(days=1) < after.in_force_from
+                ):
+                    return True
+        return False
 
     def _compile(self, expr: ast.Expr, scope: frozenset[str]) -> Code:
         method = getattr(self, f"_c_{type(expr).__name__}", None)
@@ -431,7 +464,8 @@ class CompiledRuleSet:
             if ev.steps > ev._step_limit:
                 raise ev._budget_spent(span)
             holds = condition(ev, env)
-            ev.frames[-1].decisions.append(Decision(span, text, bool(holds)))
+            if ev.with_trace:
+                ev.frames[-1].decisions.append(Decision(span, text, bool(holds)))
             return (then if holds else orelse)(ev, env)
 
         return choose
@@ -526,7 +560,10 @@ class CompiledRuleSet:
         self, facts: Facts, as_of: datetime.date, with_trace: bool = True, **options: Any
     ) -> CompiledEvaluation:
         """A fresh evaluation of one holder (memo, trace, budget), running the closures;
-        ``options`` are those of :class:`~cpf_rules.evaluate.Evaluation` (e.g. ``step_budget``)."""
+        ``options`` are those of :class:`~cpf_rules.evaluate.Evaluation` (e.g. ``step_budget``).
+        Without trace, only the question's own step is built (:mod:`cpf_rules.compiled_values`)."""
+        if not with_trace:
+            return CompiledValueEvaluation(self, facts, as_of, with_trace, **options)
         return CompiledEvaluation(self, facts, as_of, with_trace, **options)
 
 

@@ -24,8 +24,19 @@ from .trace import CitedVersion, FlagNote, TraceNode
 if TYPE_CHECKING:
     from .compiled import CompiledRuleSet, _ExceptionInfo, _RuleInfo
 
-_YEAR_STARTS: dict[int, datetime.date] = {}
-"""1 January of each year a rule was evaluated for (the date its citations are read on)."""
+_YEARS: dict[int, tuple[datetime.date, str]] = {}
+"""Each year a rule was evaluated for: its 1 January (the date its citations are read
+on) and its text in the trace, built once per process."""
+
+
+def year_of_period(period: int) -> tuple[datetime.date, str] | None:
+    """1 January of the year ``period`` and its text; None outside the calendar."""
+    known = _YEARS.get(period)
+    if known is None:
+        if not datetime.MINYEAR <= period <= datetime.MAXYEAR:
+            return None
+        known = _YEARS.setdefault(period, (datetime.date(period, 1, 1), str(period)))
+    return known
 
 
 class CompiledEvaluation(Evaluation):
@@ -37,6 +48,7 @@ class CompiledEvaluation(Evaluation):
         super().__init__(compiled.model, facts, as_of, with_trace, **options)
         self.compiled = compiled
         self._code = compiled.code
+        self._rule_info = compiled.rule_info
         self._active_keys: set[tuple[str, Any]] = set()
 
     def eval(self, expr: ast.Expr, env: dict[str, Any]) -> Any:
@@ -61,25 +73,32 @@ class CompiledEvaluation(Evaluation):
         return cached[0]
 
     def _parameter(self, parameter: ast.ParameterDecl, on: datetime.date, span: Span) -> Any:
-        key = (parameter.name, on)
-        cached = self.compiled.parameter_nodes.get(key)
+        cached = self.compiled.parameter_nodes.get((parameter.name, on))
         if cached is None:
-            # First read of this parameter on this date in this process: the interpreter's
-            # own code, with all its effects (it raises _Undefined when there is no value).
-            value = super()._parameter(parameter, on, span)
-            chosen = [dated for dated in parameter.values if dated.start <= on][-1]
-            node = self.frames[-1].children[-1]
-            reached_key = f"value:{parameter.name}@{chosen.start.isoformat()}"
-            self.compiled.parameter_nodes[key] = (value, node, reached_key, (id(chosen.citations), on))
-            return value
-        value, node, reached_key, citations_key = cached
+            return self._first_parameter_read(parameter, on, span)
+        self._parameter_read(cached)
+        self.frames[-1].children.append(cached[1])
+        return cached[0]
+
+    def _first_parameter_read(self, parameter: ast.ParameterDecl, on: datetime.date, span: Span) -> Any:
+        """First read of this parameter on this date in this process: the interpreter's own
+        code, with all its effects (it raises _Undefined when there is no value); its step
+        is kept for the next reads."""
+        value = Evaluation._parameter(self, parameter, on, span)
+        chosen = [dated for dated in parameter.values if dated.start <= on][-1]
+        node = self.frames[-1].children[-1]
+        reached_key = f"value:{parameter.name}@{chosen.start.isoformat()}"
+        self.compiled.parameter_nodes[(parameter.name, on)] = (value, node, reached_key, (id(chosen.citations), on))
+        return value
+
+    def _parameter_read(self, cached: tuple[Any, TraceNode, str, tuple[int, datetime.date]]) -> None:
+        """What a parameter read leaves besides its step: coverage, flags, missing versions."""
+        _, node, reached_key, citations_key = cached
         self.reached.add(reached_key)
         for note in node.flags:
             self.flags.setdefault((note.kind, note.text, note.span), note)
         for gap, gap_span in self.compiled.citations.get(citations_key, ((), ()))[1]:
             self.version_gaps.setdefault(gap, gap_span)
-        self.frames[-1].children.append(node)
-        return value
 
     # The three methods below are the interpreter's call_rule, _rule_value and _input
     # with what does not depend on the holder computed once (types, labels, strings).
@@ -89,27 +108,26 @@ class CompiledEvaluation(Evaluation):
         if cached is not None:
             self.frames[-1].children.append(cached[1])
             return cached[0]
-        info = self.compiled.rule_info.get(rule.name) or self.compiled.compile_rule(rule)
-        if (
-            key in self._active_keys
-            or len(self.active) >= MAX_DEPTH
-            or (type(period) is int and not datetime.MINYEAR <= period <= datetime.MAXYEAR)
-        ):
+        info = self._rule_info.get(rule.name) or self.compiled.compile_rule(rule)
+        year = year_of_period(period) if type(period) is int else None
+        if key in self._active_keys or len(self.active) >= MAX_DEPTH or (type(period) is int and year is None):
             return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003 / R008
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)
         frame = _Frame()
         self.frames.append(frame)
-        if type(period) is int:  # a year: its 1 January, built once per process
-            on = _YEAR_STARTS.get(period) or _YEAR_STARTS.setdefault(period, datetime.date(period, 1, 1))
-            shown = str(period)
+        if year is not None:
+            on, shown = year
         else:
             on = period_date(period, self.as_of)
             shown = period_text(period)  # type: ignore[assignment]
         try:
             env: dict[str, Any] = {info.formal: period} if info.formal is not None else {}
-            value, applied, exception_nodes = self._compiled_rule_value(info, env, on, shown)
+            if info.exceptions:
+                value, applied, exception_nodes = self._compiled_rule_value(info, env, on, shown)
+            else:
+                value, applied, exception_nodes = info.body(self, env), None, []
         finally:
             self.frames.pop()
             self.active.pop()
@@ -135,8 +153,6 @@ class CompiledEvaluation(Evaluation):
     def _compiled_rule_value(
         self, info: _RuleInfo, env: dict[str, Any], on: datetime.date, shown: str | None
     ) -> tuple[Any, _ExceptionInfo | None, list[TraceNode]]:
-        if not info.exceptions:
-            return info.body(self, env), None, []
         applying: list[tuple[_ExceptionInfo, Any]] = []
         nodes: list[TraceNode] = []
         shown_period = shown if info.formal is not None else None
