@@ -110,14 +110,16 @@ def test_a_rule_recursing_on_y_minus_1_without_base_case_stops_with_cpf_r003() -
     assert str(evaluate_module.MAX_DEPTH) in answer.error.message
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
-def test_deep_formulas_in_a_deep_recursion_give_cpf_r003_not_recursion_error(compiled: bool) -> None:
+@pytest.mark.parametrize(
+    ("compiled", "trace"), [(False, True), (True, True), (True, False)], ids=["interpreter", "compiled", "untraced"]
+)
+def test_deep_formulas_in_a_deep_recursion_give_cpf_r003_not_recursion_error(compiled: bool, trace: bool) -> None:
     """A crash found by the fuzzer: 90 levels of formula around each of 600 recursive
     calls exhausted Python's stack before MAX_DEPTH was reached."""
     depth = MAX_NESTING_DEPTH - 10
     body = "(0 + " * depth + "r(y - 1)" + ")" * depth
     ruleset = _ruleset(RECURSIVE.format(body=body))
-    answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled).answers[0]  # type: ignore[arg-type]
+    answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
     assert answer.error is not None and answer.error.code == "CPF-R003"
 
 
@@ -142,17 +144,21 @@ def test_the_step_budget_stops_an_evaluation_with_cpf_r007(monkeypatch: pytest.M
         ("y.start - 1000000 days", "date"),
     ],
 )
-@pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
-def test_dates_computed_outside_the_calendar_give_cpf_r008(body: str, type_: str, compiled: bool) -> None:
+@pytest.mark.parametrize(
+    ("compiled", "trace"), [(False, True), (True, True), (True, False)], ids=["interpreter", "compiled", "untraced"]
+)
+def test_dates_computed_outside_the_calendar_give_cpf_r008(body: str, type_: str, compiled: bool, trace: bool) -> None:
     """Crashes found by the fuzzer (OverflowError, ValueError), on both evaluators."""
     text = f'rule r(y : year) : {type_} "Essai" cite CT:L6323-1\n  = {body}\n'
-    answer = evaluate(_ruleset(text), {}, ["r(2024)"], compiled=compiled).answers[0]  # type: ignore[arg-type]
+    answer = evaluate(_ruleset(text), {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
     assert answer.error is not None and answer.error.code == "CPF-R008", answer
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
-def test_a_question_on_year_zero_gives_cpf_r008(compiled: bool) -> None:
-    answer = evaluate(load_rules(), {}, ["credit(0000)"], compiled=compiled).answers[0]
+@pytest.mark.parametrize(
+    ("compiled", "trace"), [(False, True), (True, True), (True, False)], ids=["interpreter", "compiled", "untraced"]
+)
+def test_a_question_on_year_zero_gives_cpf_r008(compiled: bool, trace: bool) -> None:
+    answer = evaluate(load_rules(), {}, ["credit(0000)"], compiled=compiled, trace=trace).answers[0]
     assert answer.error is not None and answer.error.code == "CPF-R008"
 
 

@@ -109,9 +109,13 @@ class CompiledEvaluation(Evaluation):
             self.frames[-1].children.append(cached[1])
             return cached[0]
         info = self._rule_info.get(rule.name) or self.compiled.compile_rule(rule)
-        year = year_of_period(period) if type(period) is int else None
-        if key in self._active_keys or len(self.active) >= MAX_DEPTH or (type(period) is int and year is None):
-            return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003 / R008
+        year = _YEARS.get(period)  # a year met before (None for a date, no period, a new year)
+        if year is None and type(period) is int:
+            year = year_of_period(period)
+            if year is None:
+                return super().call_rule(rule, period, call_span)  # raises CPF-R008
+        if key in self._active_keys or len(self.active) >= MAX_DEPTH:
+            return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)

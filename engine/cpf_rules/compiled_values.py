@@ -18,7 +18,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import ast
-from .compiled_evaluation import CompiledEvaluation, year_of_period
+from .compiled_evaluation import _YEARS, CompiledEvaluation, year_of_period
 from .diagnostics import Span
 from .evaluate import MAX_DEPTH, Evaluation, period_date, period_text
 from .trace import TraceNode
@@ -43,9 +43,13 @@ class CompiledValueEvaluation(CompiledEvaluation):
                 self._question_step(rule, period, known[0], known[1])
             return known[0]
         info = self._rule_info.get(rule.name) or self.compiled.compile_rule(rule)
-        year = year_of_period(period) if type(period) is int else None
-        if key in self._active_keys or len(self.active) >= MAX_DEPTH or (type(period) is int and year is None):
-            return Evaluation.call_rule(self, rule, period, call_span)  # raises CPF-R004 / R003 / R008
+        year = _YEARS.get(period)  # a year met before (None for a date, no period, a new year)
+        if year is None and type(period) is int:
+            year = year_of_period(period)
+            if year is None:
+                return Evaluation.call_rule(self, rule, period, call_span)  # raises CPF-R008
+        if key in self._active_keys or len(self.active) >= MAX_DEPTH:
+            return Evaluation.call_rule(self, rule, period, call_span)  # raises CPF-R004 / R003
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)
