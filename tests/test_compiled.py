@@ -133,6 +133,29 @@ def test_a_missing_article_version_is_warned_about_with_or_without_trace(tmp_pat
     assert [r.value("s(2017)") for r in results] == [Decimal("3.00")] * 4  # 1 € for 2017, 2 € for 2018
 
 
+def test_a_spent_budget_stops_at_the_same_step_on_every_path() -> None:
+    # Every budget from 1 step to the steps credit(2019) needs (R6323-1: 500 € × 700 h /
+    # 1,607 h, rounded up): CPF-R007 at the same node, or the same value, whether one
+    # closure counts several steps at once (compiled_calls.py) or not, traced or not.
+    rules = rules_under_test()
+    facts = {"years": [{"year": 2019, "worked_hours": 700}]}
+    needed = evaluate(rules, facts, ["credit(2019)"], as_of=AS_OF, compiled=False)
+    assert needed.value("credit(2019)") == Decimal("217.80")
+    counter = compile_rules(rules).evaluation(rules.facts_reader.read_document(facts), AS_OF)
+    counter.question("credit", 2019)
+    for budget in range(1, counter.steps + 2):
+        outcomes = {
+            dumps(
+                result_to_json(
+                    evaluate(rules, facts, ["credit(2019)"], as_of=AS_OF, max_steps=budget, **options), with_trace=False
+                )
+            )
+            for options in ({"compiled": False}, {"compiled": True}, {"compiled": True, "trace": False})
+        }
+        assert len(outcomes) == 1, budget
+        assert ("CPF-R007" in outcomes.pop()) == (budget < counter.steps), budget
+
+
 def test_compiled_balance_over_forty_years_is_exact() -> None:
     # R6323-1 I: 500 € a year, a 450 € training every year from 2020: 500 + 39 × 50 = 2,450 €.
     facts = {

@@ -25,6 +25,7 @@ from typing import Any
 
 from . import ast
 from .calendar import CALENDAR
+from .compiled_calls import call_on_period, period_shape, year_bound
 from .compiled_evaluation import CompiledEvaluation
 from .compiled_ops import (
     FRACTION_GREATER,
@@ -35,7 +36,6 @@ from .compiled_ops import (
     calendar_subtract,
     on_one_argument,
     on_two_arguments,
-    spent_in_two_steps,
 )
 from .compiled_values import CompiledValueEvaluation
 from .diagnostics import Span
@@ -271,31 +271,25 @@ class CompiledRuleSet:
 
         builtin = name in ROUNDINGS or name in CALENDAR or name in ("min", "max")
         direct = name in symbols.rules or (name in symbols.parameters and name not in symbols.inputs)
-        if len(args) == 1 and not builtin and direct:
-            # The common case, a rule or parameter for one period: no list, one identity test.
+        if len(args) == 1 and not builtin:
+            # The common case, a rule, parameter or yearly fact for one period: on the
+            # rule's own period (`rule(y)`, `amount(y.start)`), one closure for the call.
             (arg,) = args
+            shape = period_shape(expr.args[0], scope, self.model.types)
             if name in symbols.rules:
                 rule = symbols.rules[name]
-                argument = expr.args[0]
-                if isinstance(argument, ast.Name) and argument.name in scope:
-                    # `rule(y)`: the call's step and the name's, counted together.
-                    local, local_span = argument.name, argument.span
-
-                    def call_rule_on_local(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-                        ev.steps += 2
-                        if ev.steps > ev._step_limit:
-                            raise spent_in_two_steps(ev, span, local_span)
-                        period = env[local]
-                        return MISSING if period is MISSING else ev.call_rule(rule, period, span)
-
-                    return call_rule_on_local
-
+                if shape is not None:
+                    return call_on_period("rule", rule, span, shape)
                 return on_one_argument(span, arg, lambda ev, period: ev.call_rule(rule, period, span))
-            parameter = symbols.parameters[name]
-            return on_one_argument(span, arg, lambda ev, on: ev._parameter(parameter, on, span))
-        if len(args) == 1 and name not in symbols.rules and name in symbols.inputs:
+            if direct:
+                parameter = symbols.parameters[name]
+                if shape is not None:
+                    return call_on_period("parameter", parameter, span, shape)
+                return on_one_argument(span, arg, lambda ev, on: ev._parameter(parameter, on, span))
             decl = symbols.inputs[name]
-            return on_one_argument(span, args[0], lambda ev, year: ev._input(decl, year, span))
+            if shape is not None:
+                return call_on_period("input", decl, span, shape)
+            return on_one_argument(span, arg, lambda ev, year: ev._input(decl, year, span))
         if len(args) == 1 and name in ROUNDINGS:
             round_it = ROUNDINGS[name]
             return on_one_argument(span, args[0], lambda ev, amount: round_it(amount))
@@ -340,25 +334,16 @@ class CompiledRuleSet:
 
             return self._ticked(span, unchecked)
         if target_type.kind == "year":
-            month, day = (1, 1) if name == "start" else (12, 31)
-            bounds: dict[int, datetime.date] = {}  # y.start or y.end of each year met, built once
+            bound = year_bound(*((1, 1) if name == "start" else (12, 31)), span)
 
-            def year_bound(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+            def year_bound_of(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
                 ev.steps += 1
                 if ev.steps > ev._step_limit:
                     raise ev._budget_spent(span)
                 base = base_code(ev, env)
-                if base is MISSING:
-                    return MISSING
-                bound = bounds.get(base)
-                if bound is None:
-                    try:
-                        bound = bounds.setdefault(base, datetime.date(base, month, day))
-                    except ValueError:
-                        raise _outside_calendar(f"the year {base}", span) from None
-                return bound
+                return MISSING if base is MISSING else bound(base)
 
-            return year_bound
+            return year_bound_of
         if target_type.kind == "date":
 
             def year_of(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:

@@ -84,15 +84,6 @@ def on_two_arguments(span: Span, first: Code, second: Code, apply: Callable[[Any
     return code
 
 
-def spent_in_two_steps(ev: CompiledEvaluation, first: Span, second: Span) -> Exception:
-    """CPF-R007 for two steps counted at once: at the first one if it was already past
-    the limit (the count then left as the interpreter leaves it), else at the second."""
-    if ev.steps - 1 > ev._step_limit:
-        ev.steps -= 1
-        return ev._budget_spent(first)
-    return ev._budget_spent(second)
-
-
 def _fraction_comparison(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """``compare`` on two numbers. Two fractions are compared on their cross products
     (denominators are positive), which skips the abstract-class checks of
