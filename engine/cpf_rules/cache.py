@@ -38,9 +38,8 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import ast
 from .cache_json import Encoder, dumps_entry, entry_text, loads_entry
@@ -88,7 +87,11 @@ def _digest(*parts: str | bytes) -> str:
 
 
 def lark_cache_file(grammar_text: str, lark_version: str) -> str | bool:
-    """The file for ``Lark(cache=...)``: keyed on the grammar (edited while we work) and versions."""
+    """The file for ``Lark(cache=...)``: keyed on the grammar (edited while we work) and versions.
+
+    Used only when the tables shipped with the package (syntax_tables.py) were made
+    from another grammar text or another Lark version: a grammar being edited.
+    """
     directory = cache_dir()
     if directory is None:
         return False
@@ -184,9 +187,9 @@ def load_legal_refs_cached(directory: Path) -> Any:
 # replaces dozens of small entries, a second reading of legal_refs/ and the type check.
 
 
-@dataclass(frozen=True)
-class CheckedEntry:
-    """What the checker found on a rule set free of errors."""
+class CheckedEntry(NamedTuple):
+    """What the checker found on a rule set free of errors (a named tuple: ten times
+    cheaper to define than a dataclass, and only the loader handles it)."""
 
     types: dict[int, Type]
     """The type of each expression, keyed by ``id()`` of the decoded nodes."""
@@ -196,8 +199,7 @@ class CheckedEntry:
     """The lints' findings, None if they were not run."""
 
 
-@dataclass(frozen=True)
-class RulesEntry:
+class RulesEntry(NamedTuple):
     """The registry and syntax trees of a rules directory, and the check if it passed."""
 
     registry: LegalRegistry
@@ -208,6 +210,7 @@ class RulesEntry:
 FRONT_HALF = (
     *("ast", "cache", "cache_json", "calendar", "check", "cycles", "diagnostics", "legal_refs"),
     *("limits", "loader", "paths", "resolve", "syntax", "types", "version", "yaml_io", "lints"),
+    *("syntax_build", "syntax_fast", "syntax_tables"),
 )
 """The modules (and the package ``lints``) whose code decides what a rules entry holds:
 everything the loader runs. tests/test_cache.py checks that they import nothing else of ours."""
@@ -215,13 +218,19 @@ everything the loader runs. tests/test_cache.py checks that they import nothing 
 
 def _engine_code() -> str:
     """Names, sizes and modification times of the :data:`FRONT_HALF` modules: a cheap code version."""
-    package = Path(__file__).parent
+    package = os.path.dirname(__file__)  # os.path, not pathlib: this runs in every warm process
     lines: list[str] = []
     for name in FRONT_HALF:
-        paths = [package / f"{name}.py"] if (package / f"{name}.py").exists() else sorted((package / name).glob("*.py"))
+        module = os.path.join(package, f"{name}.py")
+        if os.path.exists(module):
+            paths = [module]
+        else:  # a package: its modules
+            folder = os.path.join(package, name)
+            listed = os.listdir(folder) if os.path.isdir(folder) else []
+            paths = sorted(os.path.join(folder, f) for f in listed if f.endswith(".py"))
         for path in paths:
-            info = path.stat()
-            lines.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+            info = os.stat(path)
+            lines.append(f"{os.path.basename(path)}:{info.st_size}:{info.st_mtime_ns}")
     return "\n".join(lines)
 
 

@@ -175,7 +175,7 @@ def load_legal_refs(directory: Path) -> LegalRegistry:
             continue
         prefix, _, number = data["id"].partition(":")
         expected_path = directory / prefix / f"{number}.yaml"
-        if path.resolve() != expected_path.resolve():
+        if path != expected_path and path.resolve() != expected_path.resolve():  # same text: same file
             problems.append(
                 Diagnostic(
                     "CPF-E322",

@@ -52,8 +52,15 @@ def _where(decl: ast.Declaration) -> Span:
     return decl.span
 
 
-def resolve(modules: Iterable[ast.Module], registry: LegalRegistry, bag: DiagnosticBag) -> Symbols:
-    """Build the symbol table; report duplicates, unknown types, labels and citations."""
+def resolve(
+    modules: Iterable[ast.Module], registry: LegalRegistry, bag: DiagnosticBag, *, report: bool = True
+) -> Symbols:
+    """Build the symbol table; report duplicates, unknown types, labels and citations.
+
+    ``report=False`` leaves out the checks that only report (labels, citations, dated
+    values): the same tables, for a rule set whose findings are known already (the
+    loader's warm path reads them from the cache).
+    """
     symbols = Symbols()
     seen: dict[str, Span] = {}
     all_declarations = [d for module in modules for d in module.declarations]
@@ -101,8 +108,9 @@ def resolve(modules: Iterable[ast.Module], registry: LegalRegistry, bag: Diagnos
 
     for decl in all_declarations:
         _resolve_types(decl, symbols, bag)
-        _check_label(decl, bag)
-        _check_annotations(decl, registry, bag)
+        if report:
+            _check_label(decl, bag)
+            _check_annotations(decl, registry, bag)
     return symbols
 
 

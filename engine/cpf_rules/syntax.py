@@ -1,25 +1,34 @@
-"""Stage 1, text → syntax tree: parse a rule file with the Lark grammar into ast nodes.
+"""Stage 1, text → syntax tree: parse a rule file with the grammar into ast nodes.
 
-The grammar (grammar/cpf.lark) is compiled once per process. Lark's errors are turned
-into our own :class:`~cpf_rules.diagnostics.Diagnostic` (code CPF-E001…E003) with plain
-words for what was expected: no ``__ANON_0`` ever reaches a user.
+Two parsers of grammar/cpf.lark give the same nodes (syntax_build.py builds them):
+
+- the fast path (syntax_fast.py), an LALR driver over the tables shipped in
+  syntax_tables.json, for texts without error; it does not import Lark;
+- Lark itself, for the rest (and when the shipped tables do not match the grammar):
+  its tables come from syntax_tables_lark.json, else are built (cached by cache.py).
+  Lark's errors are turned into our own :class:`~cpf_rules.diagnostics.Diagnostic`
+  (code CPF-E001…E003) with plain words for what was expected: no ``__ANON_0`` ever
+  reaches a user.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
-from fractions import Fraction
-from typing import Any
-
-import lark
-from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, Span
 from .limits import MAX_RULE_FILE_BYTES as MAX_RULE_FILE_BYTES  # re-exported: tests and tools read it here
 from .paths import grammar_file
+from .syntax_build import META_METHODS, AstBuilder, _token_span
+from .syntax_build import expression_text as expression_text  # re-exported: traces, docs, the language server
+from .syntax_build import node_text as node_text
+from .syntax_fast import Fallback, FastParser
+
+if TYPE_CHECKING:
+    import lark
+    from lark import Token
+    from lark.exceptions import UnexpectedInput
 
 MAX_NESTING_DEPTH = 100
 """Deepest syntax tree accepted (CPF-E013); the bundled rules reach 14. The later stages
@@ -39,18 +48,43 @@ _TERMINAL_WORDS = {
 
 
 @functools.cache
-def _parser() -> lark.Lark:
-    from .cache import lark_cache_file  # parser tables cached per grammar text (cache.py)
+def _grammar_text() -> str:
+    return grammar_file().read_text(encoding="utf-8")
 
-    grammar = grammar_file().read_text(encoding="utf-8")
-    return lark.Lark(
-        grammar,
-        cache=lark_cache_file(grammar, lark.__version__),
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        start=["start", "value_start"],
-    )
+
+@functools.cache
+def _parser() -> lark.Lark:
+    """Lark's parser: from the shipped tables (syntax_tables.py) if they match the grammar, else built."""
+    import lark
+
+    from .cache import lark_cache_file  # parser tables cached per grammar text (cache.py)
+    from .syntax_tables import LARK_OPTIONS, load_lark
+
+    grammar = _grammar_text()
+    shipped = load_lark(grammar)
+    if shipped is not None:
+        return shipped
+    return lark.Lark(grammar, cache=lark_cache_file(grammar, lark.__version__), **LARK_OPTIONS)
+
+
+@functools.cache
+def _fast_parser() -> FastParser | None:
+    """The fast path (syntax_fast.py) over the shipped tables; None if they do not match the grammar."""
+    from .syntax_tables import load_tables
+
+    tables = load_tables(_grammar_text())
+    return FastParser(tables, AstBuilder, META_METHODS) if tables is not None else None
+
+
+def _parse_fast(source: str, file: str, start: str) -> list[Any] | None:
+    """The start rule's children, built by the fast path; None when Lark must parse the text."""
+    fast = _fast_parser()
+    if fast is None:
+        return None
+    try:
+        return fast.parse(AstBuilder(file, source), source, start, MAX_NESTING_DEPTH)
+    except Fallback:
+        return None
 
 
 @functools.cache
@@ -77,346 +111,49 @@ def _describe_token(token: Token) -> str:
     return f"'{token.value}'"
 
 
-def _span_of(file: str, meta: Any) -> Span:
-    return Span(file, meta.line, meta.column, meta.end_line, meta.end_column)
-
-
-def _token_span(file: str, token: Token) -> Span:
-    line = token.line or 1
-    column = token.column or 1
-    end_line = token.end_line or line
-    end_column = token.end_column or column + 1
-    return Span(file, line, column, end_line, end_column)
-
-
-def _unquote(token: Token) -> str:
-    raw = str(token)[1:-1]
-    return raw.replace('\\"', '"').replace("\\\\", "\\")
-
-
-class _ToAst(Transformer[Token, Any]):
-    """Lark tree → ast nodes. Each method receives the node's meta for its span."""
-
-    def __init__(self, file: str, source: str) -> None:
-        super().__init__()
-        self.file = file
-        self.source = source
-
-    def _span(self, meta: Any) -> Span:
-        return _span_of(self.file, meta)
-
-    # -- annotations and small pieces
-    def cite_ref(self, children: list[Any]) -> ast.Citation:
-        locator = _unquote(children[1]) if len(children) > 1 else None
-        return ast.Citation(_token_span(self.file, children[0]), str(children[0]), locator)
-
-    def cite(self, children: list[Any]) -> list[ast.Citation]:
-        return list(children)
-
-    @v_args(meta=True)
-    def uncertain(self, meta: Any, children: list[Any]) -> ast.Flag:
-        return ast.Flag(self._span(meta), "uncertain", _unquote(children[0]))
-
-    @v_args(meta=True)
-    def interpretation(self, meta: Any, children: list[Any]) -> ast.Flag:
-        return ast.Flag(self._span(meta), "interpretation", _unquote(children[0]))
-
-    def label(self, children: list[Any]) -> tuple[str, str]:
-        return ("label", _unquote(children[0]))
-
-    @v_args(meta=True)
-    def simple_type(self, meta: Any, children: list[Any]) -> ast.TypeRef:
-        return ast.TypeRef(self._span(meta), "simple", str(children[0]))
-
-    @v_args(meta=True)
-    def rate_type(self, meta: Any, children: list[Any]) -> ast.TypeRef:
-        return ast.TypeRef(self._span(meta), "rate", str(children[0]), str(children[1]))
-
-    @v_args(meta=True)
-    def list_type(self, meta: Any, children: list[Any]) -> ast.TypeRef:
-        return ast.TypeRef(self._span(meta), "list", str(children[0]))
-
-    # -- declarations
-    @v_args(meta=True)
-    def enum_case(self, meta: Any, children: list[Any]) -> ast.EnumCase:
-        label = children[1][1] if len(children) > 1 else None
-        return ast.EnumCase(self._span(meta), str(children[0]), label)
-
-    @v_args(meta=True)
-    def enum_decl(self, meta: Any, children: list[Any]) -> ast.EnumDecl:
-        name = str(children[0])
-        label = None
-        rest = children[1:]
-        if rest and isinstance(rest[0], tuple):
-            label = rest[0][1]
-            rest = rest[1:]
-        return ast.EnumDecl(self._span(meta), name, label, tuple(rest))
-
-    def field_default(self, children: list[Any]) -> tuple[str, Any]:
-        return ("default", children[0])
-
-    @v_args(meta=True)
-    def field_decl(self, meta: Any, children: list[Any]) -> ast.FieldDecl:
-        default = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "default"), None)
-        label = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "label"), None)
-        return ast.FieldDecl(self._span(meta), str(children[0]), children[1], default, label)
-
-    @v_args(meta=True)
-    def record_decl(self, meta: Any, children: list[Any]) -> ast.RecordDecl:
-        label = next((c[1] for c in children[1:] if isinstance(c, tuple)), None)
-        fields = tuple(c for c in children[1:] if isinstance(c, ast.FieldDecl))
-        return ast.RecordDecl(self._span(meta), str(children[0]), label, fields)
-
-    def input_path(self, children: list[Any]) -> tuple[str | None, str]:
-        if len(children) == 2:
-            return (str(children[0]), str(children[1]))
-        return (None, str(children[0]))
-
-    def optional(self, children: list[Any]) -> tuple[str, None]:
-        return ("optional", None)
-
-    def default(self, children: list[Any]) -> tuple[str, Any]:
-        return ("default", children[0])
-
-    @v_args(meta=True)
-    def input_decl(self, meta: Any, children: list[Any]) -> ast.InputDecl:
-        section, name = children[0]
-        type_ref = children[1]
-        optional = any(isinstance(c, tuple) and c[0] == "optional" for c in children[2:])
-        default = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "default"), None)
-        label = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "label"), None)
-        return ast.InputDecl(self._span(meta), section, name, type_ref, optional, default, label)
-
-    def none_value(self, children: list[Any]) -> None:
-        return None
-
-    @v_args(meta=True)
-    def dated_value(self, meta: Any, children: list[Any]) -> ast.DatedValue:
-        start = _parse_date(children[0], self.file)
-        value = children[1]
-        annotations = _flatten(children[2:])
-        citations = tuple(a for a in annotations if isinstance(a, ast.Citation))
-        flags = tuple(a for a in annotations if isinstance(a, ast.Flag))
-        return ast.DatedValue(self._span(meta), start, value, citations, flags)
-
-    @v_args(meta=True)
-    def parameter_decl(self, meta: Any, children: list[Any]) -> ast.ParameterDecl:
-        label = next((c[1] for c in children[2:] if isinstance(c, tuple)), None)
-        values = tuple(c for c in children[2:] if isinstance(c, ast.DatedValue))
-        return ast.ParameterDecl(self._span(meta), str(children[0]), children[1], label, values)
-
-    @v_args(meta=True)
-    def formal(self, meta: Any, children: list[Any]) -> ast.Formal:
-        return ast.Formal(self._span(meta), str(children[0]), children[1])
-
-    def formals(self, children: list[Any]) -> tuple[str, tuple[ast.Formal, ...]]:
-        return ("formals", tuple(children))
-
-    @v_args(meta=True)
-    def exception(self, meta: Any, children: list[Any]) -> ast.ExceptionDecl:
-        name = str(children[0])
-        rest = _flatten(children[1:])
-        label = next((c[1] for c in rest if isinstance(c, tuple)), None)
-        citations = tuple(c for c in rest if isinstance(c, ast.Citation))
-        flags = tuple(c for c in rest if isinstance(c, ast.Flag))
-        condition, body = rest[-2], rest[-1]
-        return ast.ExceptionDecl(self._span(meta), name, label, citations, flags, condition, body)
-
-    @v_args(meta=True)
-    def rule_decl(self, meta: Any, children: list[Any]) -> ast.RuleDecl:
-        name = str(children[0])
-        rest = children[1:]
-        formals: tuple[ast.Formal, ...] = ()
-        if rest and isinstance(rest[0], tuple) and rest[0][0] == "formals":
-            formals = rest[0][1]
-            rest = rest[1:]
-        type_ref = rest[0]
-        rest = _flatten(rest[1:])
-        label = next((c[1] for c in rest if isinstance(c, tuple)), None)
-        citations = tuple(c for c in rest if isinstance(c, ast.Citation))
-        flags = tuple(c for c in rest if isinstance(c, ast.Flag))
-        exceptions = tuple(c for c in rest if isinstance(c, ast.ExceptionDecl))
-        plain = [c for c in rest if not isinstance(c, (tuple, ast.Citation, ast.Flag, ast.ExceptionDecl))]
-        body = plain[0]
-        body_text = node_text(body, self.source)
-        return ast.RuleDecl(
-            self._span(meta), name, formals, type_ref, label, citations, flags, body, exceptions, body_text
-        )
-
-    # -- expressions
-    @v_args(meta=True)
-    def quantity(self, meta: Any, children: list[Any]) -> ast.Quantity:
-        text = str(children[0])
-        unit = str(children[1]) if len(children) > 1 else None
-        return ast.Quantity(self._span(meta), Fraction(text), unit, "." not in text)
-
-    @v_args(meta=True)
-    def date_literal(self, meta: Any, children: list[Any]) -> ast.DateLiteral:
-        return ast.DateLiteral(self._span(meta), _parse_date(children[0], self.file))
-
-    @v_args(meta=True)
-    def text_literal(self, meta: Any, children: list[Any]) -> ast.TextLiteral:
-        return ast.TextLiteral(self._span(meta), _unquote(children[0]))
-
-    @v_args(meta=True)
-    def true_literal(self, meta: Any, children: list[Any]) -> ast.BoolLiteral:
-        return ast.BoolLiteral(self._span(meta), True)
-
-    @v_args(meta=True)
-    def false_literal(self, meta: Any, children: list[Any]) -> ast.BoolLiteral:
-        return ast.BoolLiteral(self._span(meta), False)
-
-    @v_args(meta=True)
-    def name(self, meta: Any, children: list[Any]) -> ast.Name:
-        return ast.Name(self._span(meta), str(children[0]))
-
-    def arguments(self, children: list[Any]) -> tuple[str, tuple[Any, ...]]:
-        return ("arguments", tuple(children))
-
-    @v_args(meta=True)
-    def call(self, meta: Any, children: list[Any]) -> ast.Call:
-        token = children[0]
-        args = children[1][1] if len(children) > 1 else ()
-        return ast.Call(self._span(meta), str(token), _token_span(self.file, token), args)
-
-    @v_args(meta=True)
-    def field(self, meta: Any, children: list[Any]) -> ast.FieldAccess:
-        return ast.FieldAccess(self._span(meta), children[0], str(children[1]))
-
-    @v_args(meta=True)
-    def negate(self, meta: Any, children: list[Any]) -> ast.Unary:
-        return ast.Unary(self._span(meta), "-", children[0])
-
-    @v_args(meta=True)
-    def not_op(self, meta: Any, children: list[Any]) -> ast.Unary:
-        return ast.Unary(self._span(meta), "not", children[0])
-
-    def _binary(self, op: str, meta: Any, children: list[Any]) -> ast.Binary:
-        return ast.Binary(self._span(meta), op, children[0], children[1])
-
-    @v_args(meta=True)
-    def or_op(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("or", meta, c)
-
-    @v_args(meta=True)
-    def and_op(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("and", meta, c)
-
-    @v_args(meta=True)
-    def eq(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("==", meta, c)
-
-    @v_args(meta=True)
-    def ne(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("!=", meta, c)
-
-    @v_args(meta=True)
-    def lt(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("<", meta, c)
-
-    @v_args(meta=True)
-    def le(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("<=", meta, c)
-
-    @v_args(meta=True)
-    def gt(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary(">", meta, c)
-
-    @v_args(meta=True)
-    def ge(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary(">=", meta, c)
-
-    @v_args(meta=True)
-    def add(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("+", meta, c)
-
-    @v_args(meta=True)
-    def sub(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("-", meta, c)
-
-    @v_args(meta=True)
-    def mul(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("*", meta, c)
-
-    @v_args(meta=True)
-    def div(self, meta: Any, c: list[Any]) -> ast.Binary:
-        return self._binary("/", meta, c)
-
-    @v_args(meta=True)
-    def otherwise(self, meta: Any, c: list[Any]) -> ast.Otherwise:
-        return ast.Otherwise(self._span(meta), c[0], c[1])
-
-    @v_args(meta=True)
-    def if_expr(self, meta: Any, c: list[Any]) -> ast.If:
-        return ast.If(self._span(meta), c[0], c[1], c[2], expression_text(c[0], self.source))
-
-    @v_args(meta=True)
-    def let_expr(self, meta: Any, c: list[Any]) -> ast.Let:
-        return ast.Let(self._span(meta), str(c[0]), c[1], c[2])
-
-    def aggregate_kind(self, children: list[Any]) -> str:
-        return str(children[0])
-
-    def aggregate_filter(self, children: list[Any]) -> tuple[str, Any]:
-        return ("filter", children[0])
-
-    @v_args(meta=True)
-    def aggregate(self, meta: Any, c: list[Any]) -> ast.Aggregate:
-        condition = c[4][1] if len(c) > 4 else None
-        return ast.Aggregate(self._span(meta), c[0], c[1], str(c[2]), c[3], condition)
-
-
 def parse_value(text: str, file: str) -> ast.Expr:
     """Parse a lone expression (a what-if value such as ``6000 EUR``); raise CpfError."""
     check_size(text, file)
-    try:
-        tree = _parser().parse(text, start="value_start")
-    except UnexpectedInput as error:
-        raise CpfError([_syntax_diagnostic(error, file, text)]) from None
-    check_depth(tree, file)
-    expr: ast.Expr = _transform(_ToAst(file, text), tree).children[0]
+    fast = _parse_fast(text, file, "value_start")
+    children = fast if fast is not None else _parse_with_lark(text, file, "value_start")
+    expr: ast.Expr = children[0]
     return expr
 
 
-def _transform(transformer: _ToAst, tree: lark.Tree[Token]) -> Any:
-    """Run the transformer, letting our own diagnostics (a bad date) through Lark's wrapper."""
+def _parse_with_lark(source: str, file: str, start: str) -> list[Any]:
+    """The start rule's children, through Lark: syntax errors, then depth, then the builder's own."""
+    from lark.exceptions import UnexpectedInput
+
     try:
-        return transformer.transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, CpfError):
-            raise error.orig_exc from None
-        raise
+        tree = _parser().parse(source, start=start)
+    except UnexpectedInput as error:
+        raise CpfError([_syntax_diagnostic(error, file, source)]) from None
+    check_depth(tree, file)
+    children: list[Any] = _build(AstBuilder(file, source), tree).children
+    return children
 
 
-def _flatten(children: list[Any]) -> list[Any]:
-    """Expand the citation lists of ``cite A, B`` into the surrounding children."""
-    flat: list[Any] = []
-    for child in children:
-        if isinstance(child, list):
-            flat.extend(child)
-        else:
-            flat.append(child)
-    return flat
+def _build(builder: AstBuilder, tree: lark.Tree[Token]) -> Any:
+    """Lark's tree → ast nodes, bottom-up, left to right (as Lark's Transformer would call them).
 
+    Recursive: :func:`check_depth` has bounded the depth first. A rule without a builder
+    method (``start``) stays a tree of built children.
+    """
+    import lark
 
-def _parse_date(token: Token, file: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(str(token))
-    except ValueError:
-        raise CpfError(
-            [
-                Diagnostic(
-                    "CPF-E003",
-                    Severity.ERROR,
-                    f"'{token}' is not a valid calendar date",
-                    _token_span(file, token),
-                    hint="dates are written YYYY-MM-DD and must exist (2019-02-30 does not)",
-                )
-            ]
-        ) from None
+    children = [_build(builder, child) if isinstance(child, lark.Tree) else child for child in tree.children]
+    name = str(tree.data)
+    method = getattr(builder, name, None)
+    if method is None:
+        return lark.Tree(tree.data, children, tree.meta)
+    if name in META_METHODS:
+        return method(tree.meta, children)
+    return method(children)
 
 
 def _syntax_diagnostic(error: UnexpectedInput, file: str, source: str) -> Diagnostic:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     line = getattr(error, "line", 1) or 1
     column = getattr(error, "column", 1) or 1
     if isinstance(error, UnexpectedToken):
@@ -495,6 +232,8 @@ def check_depth(tree: lark.Tree[Token], file: str) -> None:
 
     Walks the tree with an explicit stack: the check itself cannot overflow.
     """
+    import lark
+
     stack: list[tuple[lark.Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
@@ -520,26 +259,6 @@ def check_depth(tree: lark.Tree[Token], file: str) -> None:
 def parse_module(source: str, file: str) -> ast.Module:
     """Parse one rule file's text; raise :class:`CpfError` with one diagnostic on error."""
     check_size(source, file)
-    try:
-        tree = _parser().parse(source, start="start")
-    except UnexpectedInput as error:
-        raise CpfError([_syntax_diagnostic(error, file, source)]) from None
-    check_depth(tree, file)
-    declarations = _transform(_ToAst(file, source), tree).children
+    fast = _parse_fast(source, file, "start")
+    declarations = fast if fast is not None else _parse_with_lark(source, file, "start")
     return ast.Module(file, source, tuple(declarations))
-
-
-def expression_text(node: Any, source: str) -> str:
-    """Source text of an expression node, whitespace collapsed (used in traces)."""
-    return " ".join(node_text(node, source).split())
-
-
-def node_text(node: Any, source: str) -> str:
-    span: Span = node.span
-    lines = source.splitlines()
-    chunk = lines[span.line - 1 : span.end_line]
-    if not chunk:
-        return ""
-    chunk[-1] = chunk[-1][: span.end_column - 1]
-    chunk[0] = chunk[0][span.column - 1 :]
-    return "\n".join(chunk)
