@@ -42,8 +42,9 @@ def _answer() -> str:
 def test_a_model_read_from_the_cache_evaluates_like_a_fresh_one(
     cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fresh = _answer()  # fills the cache
-    assert list(cache_dir.glob("module-*.json")) and list(cache_dir.glob("legal-refs-*.json"))
+    fresh = _answer()  # fills the cache: the whole directory, and legal_refs/ on its own
+    assert list(cache_dir.glob("rules-*.json")) and list(cache_dir.glob("legal-refs-*.json"))
+    assert not list(cache_dir.glob("module-*.json"))  # one entry per file only for an editor's buffers
     monkeypatch.setattr(loader, "_CACHE", {})  # as a new process would
 
     def no_parsing(*args: object) -> None:

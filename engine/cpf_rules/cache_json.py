@@ -74,6 +74,7 @@ class Encoder:
         self.files: dict[str, int] = {}
         self.order: list[Any] = []
         self.classes = _classes()
+        self._field_names: dict[type, tuple[str, ...]] = {}
 
     def span(self, span: Any) -> list[Any]:
         if type(span) is not Span:
@@ -101,7 +102,10 @@ class Encoder:
         if cls is Span:
             encoded = {name: self.span(value)}
         else:
-            fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
+            names = self._field_names.get(cls)
+            if names is None:
+                names = self._field_names[cls] = tuple(f.name for f in dataclasses.fields(cls))
+            fields = [getattr(value, field) for field in names]
             if cls in _SPANNED:
                 encoded = {name: self.span(fields[0]) + [self.encode(item) for item in fields[1:]]}
             else:

@@ -181,10 +181,15 @@ def check_rules(
         except CpfError as error:
             bag.extend(error.diagnostics)
             registry = LegalRegistry({})
+        from .syntax import parse_module  # not on the warm path
+
         modules = []
         for name, text in sources.items():
             try:
-                modules.append(parse_module_cached(text, name, grammar))  # cache.py: keyed on grammar + text
+                # With an editor's buffers, each file through its own cache entry (one edit
+                # per keystroke); a directory is parsed whole: the shipped tables parse its
+                # files faster than their entries are written, and it is then stored whole.
+                modules.append(parse_module_cached(text, name, grammar) if overlay else parse_module(text, name))
             except CpfError as error:
                 bag.extend(error.diagnostics)
         if bag.has_errors:
