@@ -6,6 +6,9 @@ compares operator strings at every step. :class:`CompiledRuleSet` does that work
 every expression of the checked model becomes a closure ``fn(evaluation, env)`` whose
 names, operators and field kinds are already resolved. No rule text and no fact is
 ever passed to ``eval``/``exec``: the closures are built from the checked tree only.
+Names, fields, operators and literals are compiled here; calls in
+:mod:`cpf_rules.compiled_calls`, ``otherwise``/``if``/``let``/aggregates in
+:mod:`cpf_rules.compiled_control`, on the shapes of :mod:`cpf_rules.compiled_ops`.
 
 :class:`~cpf_rules.compiled_evaluation.CompiledEvaluation` runs these closures for one
 holder, with the interpreter's trace frames, so values, traces, warnings, errors (codes,
@@ -17,42 +20,36 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from . import ast
-from .calendar import CALENDAR
-from .compiled_calls import call_on_period, period_shape, year_bound
+from .compiled_calls import compile_call, year_bound
+from .compiled_control import compile_aggregate, compile_if, compile_let, compile_otherwise
 from .compiled_evaluation import CompiledEvaluation
 from .compiled_ops import (
-    FRACTION_GREATER,
-    FRACTION_LESS,
     Code,
     arithmetic,
     calendar_add,
     calendar_subtract,
-    on_one_argument,
     on_two_arguments,
+    ticked,
 )
 from .compiled_values import CompiledValueEvaluation
-from .diagnostics import Span
 from .evaluate import (
     MISSING,
     Evaluation,
     _error,
-    _Frame,
     _outside_calendar,
-    _Undefined,
     constant_value,
 )
 from .facts import Facts
 from .model import RuleSet
-from .trace import CitedVersion, Decision, FlagNote, Result, TraceNode
-from .types import INTEGER, Type
-from .values import ROUNDINGS
+from .trace import CitedVersion, FlagNote, Result, TraceNode
+from .types import Type
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,19 +186,6 @@ class CompiledRuleSet:
         self.interpreted.append(f"{type(expr).__name__} at {expr.span}")
         return lambda ev, env: Evaluation.eval(ev, expr, env)
 
-    @staticmethod
-    def _ticked(span: Span, inner: Code) -> Code:
-        """``inner`` after one step counted (the interpreter counts one per node). The hot
-        closures below count their step inline instead, saving a call per node."""
-
-        def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev.steps += 1
-            if ev.steps > ev._step_limit:
-                raise ev._budget_spent(span)
-            return inner(ev, env)
-
-        return code
-
     def _constant_code(self, expr: ast.Expr, _scope: frozenset[str]) -> Code:
         value = getattr(expr, "value")  # noqa: B009 - every literal node has one
         span = expr.span
@@ -218,6 +202,13 @@ class CompiledRuleSet:
     _c_DateLiteral = _constant_code
     _c_TextLiteral = _constant_code
     _c_BoolLiteral = _constant_code
+    # Calls (compiled_calls.py) and the constructs that steer evaluation or bind names
+    # (compiled_control.py), compiled by functions of their own modules.
+    _c_Call = compile_call
+    _c_Otherwise = compile_otherwise
+    _c_If = compile_if
+    _c_Let = compile_let
+    _c_Aggregate = compile_aggregate
 
     def _c_Name(self, expr: ast.Name, scope: frozenset[str]) -> Code:
         name, span = expr.name, expr.span
@@ -234,82 +225,12 @@ class CompiledRuleSet:
         if name in symbols.inputs:
             decl = symbols.inputs[name]
             if decl.section is None:
-                return self._ticked(span, lambda ev, env: ev.facts.lists.get(name, ()))
-            return self._ticked(span, lambda ev, env: ev._input(decl, None, span))
+                return ticked(span, lambda ev, env: ev.facts.lists.get(name, ()))
+            return ticked(span, lambda ev, env: ev._input(decl, None, span))
         if name in symbols.rules:
             rule = symbols.rules[name]
-            return self._ticked(span, lambda ev, env: ev.call_rule(rule, None, span))
-        return self._ticked(span, lambda ev, env: name)  # an enum case
-
-    def _c_Call(self, expr: ast.Call, scope: frozenset[str]) -> Code | None:
-        name, span = expr.name, expr.span
-        symbols = self.model.symbols
-        known = (symbols.rules, symbols.inputs, symbols.parameters, ROUNDINGS, CALENDAR, ("min", "max"))
-        if not any(name in names for names in known):
-            return None  # a built-in function added to the language since: interpreted
-        args = [self._compile(a, scope) for a in expr.args]
-        apply: Callable[[CompiledEvaluation, list[Any]], Any]
-        if name in ROUNDINGS:
-            rounding = ROUNDINGS[name]
-            apply = lambda ev, values: rounding(values[0])  # noqa: E731
-        elif name in CALENDAR:
-            count = CALENDAR[name]
-            apply = lambda ev, values: Fraction(count(values[0], values[1]))  # noqa: E731
-        elif name == "min":
-            apply = lambda ev, values: min(values)  # noqa: E731
-        elif name == "max":
-            apply = lambda ev, values: max(values)  # noqa: E731
-        elif name in symbols.rules:
-            rule = symbols.rules[name]
-            apply = lambda ev, values: ev.call_rule(rule, values[0], span)  # noqa: E731
-        elif name in symbols.inputs:
-            decl = symbols.inputs[name]
-            apply = lambda ev, values: ev._input(decl, values[0], span)  # noqa: E731
-        else:
-            parameter = symbols.parameters[name]
-            apply = lambda ev, values: ev._parameter(parameter, values[0], span)  # noqa: E731
-
-        builtin = name in ROUNDINGS or name in CALENDAR or name in ("min", "max")
-        direct = name in symbols.rules or (name in symbols.parameters and name not in symbols.inputs)
-        if len(args) == 1 and not builtin:
-            # The common case, a rule, parameter or yearly fact for one period: on the
-            # rule's own period (`rule(y)`, `amount(y.start)`), one closure for the call.
-            (arg,) = args
-            shape = period_shape(expr.args[0], scope, self.model.types)
-            if name in symbols.rules:
-                rule = symbols.rules[name]
-                if shape is not None:
-                    return call_on_period("rule", rule, span, shape)
-                return on_one_argument(span, arg, lambda ev, period: ev.call_rule(rule, period, span))
-            if direct:
-                parameter = symbols.parameters[name]
-                if shape is not None:
-                    return call_on_period("parameter", parameter, span, shape)
-                return on_one_argument(span, arg, lambda ev, on: ev._parameter(parameter, on, span))
-            decl = symbols.inputs[name]
-            if shape is not None:
-                return call_on_period("input", decl, span, shape)
-            return on_one_argument(span, arg, lambda ev, year: ev._input(decl, year, span))
-        if len(args) == 1 and name in ROUNDINGS:
-            round_it = ROUNDINGS[name]
-            return on_one_argument(span, args[0], lambda ev, amount: round_it(amount))
-        if len(args) == 2 and name in ("min", "max"):
-            first, second = args
-            # min(a, b) keeps a unless b < a; max(a, b) keeps a unless b > a (as Python's).
-            beats = FRACTION_LESS if name == "min" else FRACTION_GREATER
-            return on_two_arguments(span, first, second, lambda a, b: b if beats(b, a) else a)
-
-        def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev.steps += 1
-            if ev.steps > ev._step_limit:
-                raise ev._budget_spent(span)
-            values = [a(ev, env) for a in args]
-            for value in values:
-                if value is MISSING:
-                    return MISSING
-            return apply(ev, values)
-
-        return code
+            return ticked(span, lambda ev, env: ev.call_rule(rule, None, span))
+        return ticked(span, lambda ev, env: name)  # an enum case
 
     def _c_FieldAccess(self, expr: ast.FieldAccess, scope: frozenset[str]) -> Code:
         model = self.model
@@ -323,7 +244,7 @@ class CompiledRuleSet:
             and target.name not in scope
             and target.name in model.symbols.enums
         ):
-            return self._ticked(span, lambda ev, env: name)
+            return ticked(span, lambda ev, env: name)
         base_code = self._compile(target, scope)
         if target_type is None:
 
@@ -332,7 +253,7 @@ class CompiledRuleSet:
                     return MISSING
                 raise _error("CPF-R900", "internal error: unchecked expression", span)
 
-            return self._ticked(span, unchecked)
+            return ticked(span, unchecked)
         if target_type.kind == "year":
             bound = year_bound(*((1, 1) if name == "start" else (12, 31)), span)
 
@@ -365,7 +286,7 @@ class CompiledRuleSet:
                 return MISSING
             return base[name] if name in base else default
 
-        return self._ticked(span, record_field)
+        return ticked(span, record_field)
 
     def _c_Unary(self, expr: ast.Unary, scope: frozenset[str]) -> Code:
         operand = self._compile(expr.operand, scope)
@@ -377,7 +298,7 @@ class CompiledRuleSet:
                 return MISSING
             return -value if negate else (not value)
 
-        return self._ticked(expr.span, unary)
+        return ticked(expr.span, unary)
 
     def _c_Binary(self, expr: ast.Binary, scope: frozenset[str]) -> Code:
         left, right = self._compile(expr.left, scope), self._compile(expr.right, scope)
@@ -418,127 +339,6 @@ class CompiledRuleSet:
                     raise _outside_calendar(f"{a.isoformat()} + {days} days", span) from None
 
         return on_two_arguments(span, left, right, function)
-
-    def _c_Otherwise(self, expr: ast.Otherwise, scope: frozenset[str]) -> Code:
-        left, right = self._compile(expr.left, scope), self._compile(expr.right, scope)
-
-        def otherwise(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            depth = len(ev.active)
-            children = ev.frames[-1].children
-            mark = len(children)
-            try:
-                value = left(ev, env)
-            except _Undefined as undefined:
-                if undefined.depth != depth:
-                    raise
-                del children[mark:]
-                value = MISSING
-            if value is MISSING:
-                return right(ev, env)
-            return value
-
-        return self._ticked(expr.span, otherwise)
-
-    def _c_If(self, expr: ast.If, scope: frozenset[str]) -> Code:
-        condition = self._compile(expr.condition, scope)
-        then, orelse = self._compile(expr.then, scope), self._compile(expr.orelse, scope)
-        span, text = expr.span, expr.condition_text
-
-        def choose(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev.steps += 1
-            if ev.steps > ev._step_limit:
-                raise ev._budget_spent(span)
-            holds = condition(ev, env)
-            if ev.with_trace:
-                ev.frames[-1].decisions.append(Decision(span, text, bool(holds)))
-            return (then if holds else orelse)(ev, env)
-
-        return choose
-
-    def _c_Let(self, expr: ast.Let, scope: frozenset[str]) -> Code:
-        value_code = self._compile(expr.value, scope)
-        body = self._compile(expr.body, scope | {expr.name})
-        name, span = expr.name, expr.span
-        value_type = self.model.types.get(id(expr.value), Type("number"))
-
-        def let(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            ev.frames.append(_Frame())
-            try:
-                value = value_code(ev, env)
-                frame = ev.frames[-1]
-            finally:
-                ev.frames.pop()
-            outer = ev.frames[-1]
-            outer.decisions.extend(frame.decisions)
-            if ev.with_trace:
-                outer.children.append(
-                    TraceNode(
-                        kind="let",
-                        name=name,
-                        label=None,
-                        period=None,
-                        value=value,
-                        type=value_type,
-                        span=span,
-                        children=tuple(frame.children),
-                    )
-                )
-            else:
-                outer.children.extend(frame.children)
-            return body(ev, {**env, name: value})
-
-        return self._ticked(span, let)
-
-    def _c_Aggregate(self, expr: ast.Aggregate, scope: frozenset[str]) -> Code:
-        source = self._compile(expr.source, scope)
-        inner_scope = scope | {expr.variable}
-        condition = self._compile(expr.condition, inner_scope) if expr.condition is not None else None
-        body = self._compile(expr.body, inner_scope)
-        kind, variable, span = expr.kind, expr.variable, expr.span
-        result_type = self.model.types.get(id(expr), INTEGER)
-
-        def aggregate(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-            items = source(ev, env)
-            if items is MISSING:
-                return MISSING
-            selected = 0
-            ev.frames.append(_Frame())
-            try:
-                results: list[Any] = []
-                for item in items:
-                    inner = {**env, variable: item}
-                    if condition is not None and not condition(ev, inner):
-                        continue
-                    selected += 1
-                    results.append(body(ev, inner) if kind != "count" else None)
-                frame = ev.frames[-1]
-            finally:
-                ev.frames.pop()
-            total: Any
-            if kind == "sum":
-                total = sum(results, Fraction(0))
-            elif kind == "count":
-                total = Fraction(selected)
-            elif kind == "any":
-                total = any(results)
-            else:
-                total = all(results)
-            ev.frames[-1].children.append(
-                TraceNode(
-                    kind="aggregate",
-                    name=kind,
-                    label=None,
-                    period=None,
-                    value=total,
-                    type=result_type,
-                    span=span,
-                    children=tuple(frame.children),
-                    detail=f"{selected}/{len(items)}",
-                )
-            )
-            return total
-
-        return self._ticked(span, aggregate)
 
     # ---- evaluation --------------------------------------------------------------------
     def evaluation(

@@ -1,4 +1,7 @@
-"""Stage 5, compiled (call sites): rules, parameters and facts read for the rule's own period.
+"""Stage 5, compiled (call sites): calls of rules, parameters, facts and built-in functions.
+
+:func:`compile_call` turns a call into its closure: a rounding, ``min``/``max``, a
+calendar function, or a rule, parameter or fact read for a period.
 
 Most calls of the rule base take the period of the rule being evaluated, as it is or
 moved: ``credit(y)``, ``worked_hours(y)``, ``annual_amount(y.start)``, ``rate(d)``,
@@ -13,16 +16,92 @@ evaluation (CPF-R007) are the interpreter's (:func:`spent_in_steps`).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from . import ast
-from .compiled_ops import Code
+from .calendar import CALENDAR
+from .compiled_ops import FRACTION_GREATER, FRACTION_LESS, Code, on_one_argument, on_two_arguments
 from .diagnostics import Span
 from .evaluate import MISSING, _outside_calendar
 from .types import Type
+from .values import ROUNDINGS
 
 if TYPE_CHECKING:
+    from .compiled import CompiledRuleSet
     from .compiled_evaluation import CompiledEvaluation
+
+
+def compile_call(compiler: CompiledRuleSet, expr: ast.Call, scope: frozenset[str]) -> Code | None:
+    name, span = expr.name, expr.span
+    symbols = compiler.model.symbols
+    known = (symbols.rules, symbols.inputs, symbols.parameters, ROUNDINGS, CALENDAR, ("min", "max"))
+    if not any(name in names for names in known):
+        return None  # a built-in function added to the language since: interpreted
+    args = [compiler._compile(a, scope) for a in expr.args]
+    apply: Callable[[CompiledEvaluation, list[Any]], Any]
+    if name in ROUNDINGS:
+        rounding = ROUNDINGS[name]
+        apply = lambda ev, values: rounding(values[0])  # noqa: E731
+    elif name in CALENDAR:
+        count = CALENDAR[name]
+        apply = lambda ev, values: Fraction(count(values[0], values[1]))  # noqa: E731
+    elif name == "min":
+        apply = lambda ev, values: min(values)  # noqa: E731
+    elif name == "max":
+        apply = lambda ev, values: max(values)  # noqa: E731
+    elif name in symbols.rules:
+        rule = symbols.rules[name]
+        apply = lambda ev, values: ev.call_rule(rule, values[0], span)  # noqa: E731
+    elif name in symbols.inputs:
+        decl = symbols.inputs[name]
+        apply = lambda ev, values: ev._input(decl, values[0], span)  # noqa: E731
+    else:
+        parameter = symbols.parameters[name]
+        apply = lambda ev, values: ev._parameter(parameter, values[0], span)  # noqa: E731
+
+    builtin = name in ROUNDINGS or name in CALENDAR or name in ("min", "max")
+    direct = name in symbols.rules or (name in symbols.parameters and name not in symbols.inputs)
+    if len(args) == 1 and not builtin:
+        # The common case, a rule, parameter or yearly fact for one period: on the
+        # rule's own period (`rule(y)`, `amount(y.start)`), one closure for the call.
+        (arg,) = args
+        shape = period_shape(expr.args[0], scope, compiler.model.types)
+        if name in symbols.rules:
+            rule = symbols.rules[name]
+            if shape is not None:
+                return call_on_period("rule", rule, span, shape)
+            return on_one_argument(span, arg, lambda ev, period: ev.call_rule(rule, period, span))
+        if direct:
+            parameter = symbols.parameters[name]
+            if shape is not None:
+                return call_on_period("parameter", parameter, span, shape)
+            return on_one_argument(span, arg, lambda ev, on: ev._parameter(parameter, on, span))
+        decl = symbols.inputs[name]
+        if shape is not None:
+            return call_on_period("input", decl, span, shape)
+        return on_one_argument(span, arg, lambda ev, year: ev._input(decl, year, span))
+    if len(args) == 1 and name in ROUNDINGS:
+        round_it = ROUNDINGS[name]
+        return on_one_argument(span, args[0], lambda ev, amount: round_it(amount))
+    if len(args) == 2 and name in ("min", "max"):
+        first, second = args
+        # min(a, b) keeps a unless b < a; max(a, b) keeps a unless b > a (as Python's).
+        beats = FRACTION_LESS if name == "min" else FRACTION_GREATER
+        return on_two_arguments(span, first, second, lambda a, b: b if beats(b, a) else a)
+
+    def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+        ev.steps += 1
+        if ev.steps > ev._step_limit:
+            raise ev._budget_spent(span)
+        values = [a(ev, env) for a in args]
+        for value in values:
+            if value is MISSING:
+                return MISSING
+        return apply(ev, values)
+
+    return code
 
 
 def spent_in_steps(ev: CompiledEvaluation, spans: tuple[Span, ...]) -> Exception:

@@ -54,6 +54,19 @@ def calendar_subtract(left: Any, right: Any) -> Any:
     return left - right
 
 
+def ticked(span: Span, inner: Code) -> Code:
+    """``inner`` after one step counted (the interpreter counts one per node). The hot
+    closures count their step inline instead, saving a call per node."""
+
+    def code(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
+        ev.steps += 1
+        if ev.steps > ev._step_limit:
+            raise ev._budget_spent(span)
+        return inner(ev, env)
+
+    return code
+
+
 def on_one_argument(span: Span, argument: Code, apply: Callable[[CompiledEvaluation, Any], Any]) -> Code:
     """A call with one argument (a rule or parameter for a period, a yearly fact, a
     rounding): its step, the argument, then ``apply`` unless the argument is missing."""
