@@ -2,7 +2,9 @@
 
 Pipeline position: beside the scalar engine. ``population`` turns validated facts
 into columns, ``kernel`` evaluates a question over them with exact integer
-arithmetic (``vectors``; ``memory`` lets freed columns be reused without page
+arithmetic (``vectors``; ``columns`` reads inputs and parameters, ``operators``
+combines operands, ``aggregates`` reduces list items per holder, ``errors`` says
+what is not vectorised; ``memory`` lets freed columns be reused without page
 faults), ``run`` sends every row the kernel cannot answer exactly to the compiled
 scalar engine, ``io`` streams JSONL/Parquet in and writes atomically, and ``job``
 drives ``cpf batch`` locally or on Dask. Needs the ``batch`` extra
