@@ -156,6 +156,28 @@ def test_a_spent_budget_stops_at_the_same_step_on_every_path() -> None:
         assert ("CPF-R007" in outcomes.pop()) == (budget < counter.steps), budget
 
 
+def test_a_budget_shared_by_several_questions_stops_each_at_the_same_step_on_every_path() -> None:
+    # max_steps bounds all the questions together (the HTTP API's per-request budget): once
+    # one question spent it, each later one stops at its first step (CPF-R007), whether
+    # its first closure counts one step or several (compiled_calls.py).
+    rules = rules_under_test()
+    facts = {"years": [{"year": 2019, "worked_hours": 700}, {"year": 2020, "worked_hours": 1607}]}
+    yearly = sorted(
+        name for name, rule in rules.symbols.rules.items() if rule.formals and rule.formals[0].type.name == "year"
+    )
+    questions = ["balance(2020)"] + [f"{name}(2020)" for name in yearly]  # some start with a call: `= other(y)`
+    for budget in [-3, 1, 2, 5, 50, 200, 400, 800, 1600]:
+        outcomes = {
+            dumps(
+                result_to_json(
+                    evaluate(rules, facts, questions, as_of=AS_OF, max_steps=budget, **options), with_trace=False
+                )
+            )
+            for options in ({"compiled": False}, {"compiled": True}, {"compiled": True, "trace": False})
+        }
+        assert len(outcomes) == 1, budget
+
+
 def test_compiled_balance_over_forty_years_is_exact() -> None:
     # R6323-1 I: 500 € a year, a 450 € training every year from 2020: 500 + 39 × 50 = 2,450 €.
     facts = {

@@ -66,6 +66,26 @@ print(json.dumps([cpf_rules.evaluate is api_evaluate, evaluate is api_evaluate, 
     assert _probe(code) == [True, True, True]  # type: ignore[comparison-overlap]
 
 
+def test_the_api_function_can_be_replaced_and_imports_raise_no_warning() -> None:
+    # A user's test patches cpf_rules.evaluate (monkeypatch, unittest.mock) once the engine
+    # (and so the submodule cpf_rules.types) is loaded; importlib reports a failed binding
+    # as an ImportWarning, which -W error turns into an error.
+    code = """
+import json, warnings
+warnings.simplefilter("error")
+import cpf_rules
+cpf_rules.load_rules
+from cpf_rules import evaluate
+original = cpf_rules.evaluate
+cpf_rules.evaluate = print
+replaced = cpf_rules.evaluate is print
+cpf_rules.evaluate = original
+import cpf_rules.evaluate
+print(json.dumps([replaced, cpf_rules.evaluate is evaluate]))
+"""
+    assert _probe(code) == [True, True]  # type: ignore[comparison-overlap]
+
+
 def test_the_cpf_process_runs_a_core_command_without_the_cyclic_collector(tmp_path: Path) -> None:
     code = """
 import gc, json, sys

@@ -41,3 +41,26 @@ def test_references_read_through_a_symbolic_link_are_in_their_place(tmp_path: Pa
     direct, through_link = load_legal_refs(copy), load_legal_refs(linked)
     assert "CT:L6323-11" in through_link
     assert [a.id for a in direct] == [a.id for a in through_link] and len(list(direct)) > 70
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_legal_refs_path_that_is_not_a_directory_is_one_error(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--legal-refs` mistyped: one CPF-E324, not a traceback (os.scandir on a missing
+    directory) nor one CPF-E302 per citation of the rule base (an empty registry, also
+    when an entry cached for that path says so)."""
+    from cpf_rules import loader
+    from cpf_rules.paths import default_rules_dir
+
+    monkeypatch.setenv("CPF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CPF_NO_CACHE", raising=False)
+    monkeypatch.setattr(loader, "_CACHE", {})
+    path = tmp_path / "legal-refs"
+    if kind == "a file":
+        path.write_text("not a directory\n", encoding="utf-8")
+    for _ in range(2):  # the second time through the cache
+        report = loader.check_rules(default_rules_dir(), path)
+        assert [(d.code, d.message) for d in report.diagnostics] == [
+            ("CPF-E324", f"legal references directory not found: {path}")
+        ]

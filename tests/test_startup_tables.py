@@ -241,3 +241,21 @@ def test_the_tables_are_package_data_next_to_the_modules() -> None:
     for path in (syntax_tables.TABLES_FILE, syntax_tables.LARK_FILE):
         assert path.parent == Path(syntax_tables.__file__).parent
         assert path.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("separator", ["\x0c\n", "\n# a note\u2028on two lines\n", "\r\n", "\n# a note\x85and more\n"])
+def test_the_text_of_a_formula_is_cut_from_lark_s_lines(separator: str) -> None:
+    """Lark counts lines at \\n only: a form feed, U+2028 or NEL is a character of its line
+    (str.splitlines would break there and shift every later formula's text)."""
+    from cpf_rules.syntax import parse_module
+
+    text = (
+        'rule a(y : year) : integer "A" cite CT:L6323-11 = 1'
+        + separator
+        + 'rule b(y : year) : integer "B" cite CT:L6323-11 = if y.start > 2019-12-31 then 2 else 3\n'
+    )
+    module = parse_module(text, "rules/t.cpf")
+    second = module.declarations[1]
+    assert isinstance(second, ast.RuleDecl) and isinstance(second.body, ast.If)
+    assert second.body_text == "if y.start > 2019-12-31 then 2 else 3"
+    assert second.body.condition_text == "y.start > 2019-12-31"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
+from types import ModuleType as _ModuleType  # `types` would be the submodule cpf_rules.types
 from typing import TYPE_CHECKING, Any
 
 from .version import __version__
@@ -78,7 +78,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_HOMES})
 
 
-class _Package(types.ModuleType):
+class _Package(_ModuleType):
     """This package, whose attribute ``evaluate`` is the API function, never the submodule.
 
     Importing the submodule :mod:`cpf_rules.evaluate` (the interpreter) would bind its
@@ -87,7 +87,7 @@ class _Package(types.ModuleType):
     """
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "evaluate" and isinstance(value, types.ModuleType):
+        if name == "evaluate" and isinstance(value, _ModuleType):
             return
         super().__setattr__(name, value)
 

@@ -171,6 +171,8 @@ def load_legal_refs_cached(directory: Path) -> Any:
     """:func:`cpf_rules.legal_refs.load_legal_refs`, through the cache (keyed on every file)."""
     from .legal_refs import LegalRegistry, load_legal_refs
 
+    if not directory.is_dir():
+        return load_legal_refs(directory)  # CPF-E324, whatever an older entry for this path says
     parts: list[str | bytes] = [str(directory.resolve())]
     for path in sorted(directory.rglob("*")):
         if path.is_file():

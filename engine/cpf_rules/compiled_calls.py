@@ -108,7 +108,9 @@ def spent_in_steps(ev: CompiledEvaluation, spans: tuple[Span, ...]) -> Exception
     """CPF-R007 for ``len(spans)`` steps counted at once (``ev.steps`` includes them): at
     the first of them past the limit, with the count the interpreter leaves there."""
     before = ev.steps - len(spans)
-    index = ev._step_limit - before  # the step numbered limit + 1 (before <= limit)
+    # The step numbered limit + 1; the first one when an earlier question of the same
+    # budget spent it all (the limit is then below the steps already taken).
+    index = max(ev._step_limit - before, 0)
     ev.steps = before + index + 1
     return ev._budget_spent(spans[index])
 

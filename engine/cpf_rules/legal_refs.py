@@ -120,6 +120,18 @@ def load_legal_refs(directory: Path) -> LegalRegistry:
     """Load and validate every ``*.yaml`` under ``directory``; raise CpfError on any problem."""
     from .yaml_io import YamlError, load_yaml_text  # here: a warm cache (cache.py) reads no YAML
 
+    if not directory.is_dir():  # one clear error, not one per citation the rules make
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-E324",
+                    Severity.ERROR,
+                    f"legal references directory not found: {directory}",
+                    expected="a directory with one YAML file per article (legal_refs/CT/L6323-11.yaml)",
+                    hint="check --legal-refs, or leave it out to use the legal_refs/ beside the rules",
+                )
+            ]
+        )
     schema = _schema(directory)
     accepts = _fast_validator(schema)
     validator: Any = None  # python-jsonschema (≈ 100 ms of import), for a file jsonschema-rs does not accept

@@ -59,8 +59,8 @@ def _files_under(directory: Path) -> list[tuple[tuple[str, ...], str]]:
     """The files under ``directory``: (the parts of each one's path below it, its path).
 
     The files and the order of ``sorted(directory.rglob("*"))`` keeping what ``is_file()``
-    (part by part; symbolic links to directories not followed, unreadable directories
-    skipped), with ``os.scandir`` alone: a warm process lists ~110 files this way before
+    (part by part; symbolic links to directories not followed, unreadable or missing
+    directories skipped), with ``os.scandir`` alone: a warm process lists ~110 files this way before
     it can key its cache, and pathlib's objects took two thirds of that time.
     """
     found: list[tuple[tuple[str, ...], str]] = []
@@ -69,7 +69,7 @@ def _files_under(directory: Path) -> list[tuple[tuple[str, ...], str]]:
         try:
             with os.scandir(folder) as entries:
                 listed = list(entries)
-        except PermissionError:
+        except OSError:  # unreadable, missing or not a directory: nothing listed (as rglob)
             return
         for entry in listed:
             if entry.is_dir(follow_symlinks=False):

@@ -20,7 +20,7 @@ from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, Span
 from .limits import MAX_RULE_FILE_BYTES as MAX_RULE_FILE_BYTES  # re-exported: tests and tools read it here
 from .paths import grammar_file
-from .syntax_build import META_METHODS, AstBuilder, _token_span
+from .syntax_build import META_METHODS, AstBuilder, _token_span, source_lines
 from .syntax_build import expression_text as expression_text  # re-exported: traces, docs, the language server
 from .syntax_build import node_text as node_text
 from .syntax_fast import Fallback, FastParser
@@ -159,7 +159,7 @@ def _syntax_diagnostic(error: UnexpectedInput, file: str, source: str) -> Diagno
     if isinstance(error, UnexpectedToken):
         token = error.token
         if token.type == "$END":
-            lines = source.splitlines() or [""]
+            lines = _lines_before_end(source)
             line, column = len(lines), len(lines[-1]) + 1
             span = Span(file, line, column, line, column + 1)
         else:
@@ -181,7 +181,7 @@ def _syntax_diagnostic(error: UnexpectedInput, file: str, source: str) -> Diagno
             hint = 'this text is not closed: add the closing " on the same line'
         return Diagnostic("CPF-E002", Severity.ERROR, f"unexpected character '{char}'", span, hint=hint)
     assert isinstance(error, UnexpectedEOF)
-    lines = source.splitlines() or [""]
+    lines = _lines_before_end(source)
     span = Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
     return Diagnostic(
         "CPF-E001",
@@ -254,6 +254,15 @@ def check_depth(tree: lark.Tree[Token], file: str) -> None:
                 ]
             )
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+
+
+def _lines_before_end(source: str) -> list[str]:
+    """The lines up to the end of the file (where an unfinished file is reported): Lark's
+    lines, without the empty one after a final newline."""
+    lines = source_lines(source)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def parse_module(source: str, file: str) -> ast.Module:

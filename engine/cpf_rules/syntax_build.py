@@ -60,7 +60,7 @@ class AstBuilder:
     def _text(self, node: Any) -> str:
         """:func:`node_text`, the source split into lines once per file, not once per rule."""
         if self._lines is None:
-            self._lines = self.source.splitlines()
+            self._lines = source_lines(self.source)
         return _lines_text(node.span, self._lines)
 
     def _span(self, meta: Any) -> Span:
@@ -362,7 +362,14 @@ def expression_text(node: Any, source: str) -> str:
 
 def node_text(node: Any, source: str) -> str:
     """Source text of a node (its span), as written."""
-    return _lines_text(node.span, source.splitlines())
+    return _lines_text(node.span, source_lines(source))
+
+
+def source_lines(source: str) -> list[str]:
+    """The lines of a rule file as Lark numbers them: cut at ``\\n`` only (a form feed, a
+    lone ``\\r`` or U+2028 is a character of its line, not a line break, unlike
+    ``str.splitlines``), a ``\\r`` before the ``\\n`` dropped."""
+    return [line[:-1] if line.endswith("\r") else line for line in source.split("\n")]
 
 
 def _lines_text(span: Span, lines: list[str]) -> str:
