@@ -166,7 +166,7 @@ def test_a_budget_shared_by_several_questions_stops_each_at_the_same_step_on_eve
         name for name, rule in rules.symbols.rules.items() if rule.formals and rule.formals[0].type.name == "year"
     )
     questions = ["balance(2020)"] + [f"{name}(2020)" for name in yearly]  # some start with a call: `= other(y)`
-    for budget in [-3, 1, 2, 5, 50, 200, 400, 800, 1600]:
+    for budget in [1, 2, 5, 50, 200, 400, 800, 1600]:
         outcomes = {
             dumps(
                 result_to_json(

@@ -128,6 +128,11 @@ def test_engine_budget_counts_all_questions_together() -> None:
     assert both.answers[1].error is not None and both.answers[1].error.code == "CPF-R007"
 
 
+def test_engine_budget_must_allow_a_step() -> None:
+    with pytest.raises(ValueError, match=r"max_steps must be at least 1 \(got 0\)"):
+        evaluate(load_rules(), PART_TIME_2019, ["credit(2019)"], max_steps=0)
+
+
 def test_engine_without_budget_is_unchanged() -> None:
     result = evaluate(load_rules(), PART_TIME_2019, ["credit(2019)"], trace=False)
     assert str(result.value("credit(2019)")) == "217.80"

@@ -84,6 +84,8 @@ def evaluate(
     steps of all the questions together (an answer past it fails with CPF-R007); each
     question is also bounded by ``MAX_STEPS``.
     """
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1 (got {max_steps})")
     typed_facts = read_facts(rules, facts)
     parsed = []
     problems: list[Diagnostic] = []
