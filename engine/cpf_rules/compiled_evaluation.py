@@ -95,8 +95,8 @@ class CompiledEvaluation(Evaluation):
         """What a parameter read leaves besides its step: coverage, flags, missing versions."""
         _, node, reached_key, citations_key = cached
         self.reached.add(reached_key)
-        for note in node.flags:
-            self.flags.setdefault((note.kind, note.text, note.span), note)
+        if node.flags:
+            self._note_flags(node.flags)
         for gap, gap_span in self.compiled.citations.get(citations_key, ((), ()))[1]:
             self.version_gaps.setdefault(gap, gap_span)
 
@@ -136,6 +136,8 @@ class CompiledEvaluation(Evaluation):
             self.frames.pop()
             self.active.pop()
             self._active_keys.discard(key)
+        if info.flags:
+            self._note_flags(info.flags)
         node = TraceNode(
             "rule",
             rule.name,
@@ -146,7 +148,7 @@ class CompiledEvaluation(Evaluation):
             rule.span,
             tuple(exception_nodes + frame.children) if exception_nodes else tuple(frame.children),
             self._cite(rule.citations, on) if applied is None else (),
-            self._flags(rule.flags) if rule.flags else (),
+            info.flags,
             tuple(frame.decisions),
             info.default_branch if applied is None else applied.branch,
         )

@@ -63,9 +63,9 @@ class CompiledValueEvaluation(CompiledEvaluation):
         if branch is None:
             branch = info.default_branch
             if info.may_lack_a_version:  # the interpreter cites the rule's articles here
-                self._gaps_of(rule.citations, on)
-        for note in info.flags:
-            self.flags.setdefault((note.kind, note.text, note.span), note)
+                self._cite(rule.citations, on)  # for the versions legal_refs/ lacks (CPF-W603)
+        if info.flags:
+            self._note_flags(info.flags)
         self._values[key] = (value, branch)
         if not self.active:
             self._question_step(rule, period, value, branch)
@@ -79,27 +79,18 @@ class CompiledValueEvaluation(CompiledEvaluation):
             holds = exception.condition(self, env)
             value = exception.body(self, env) if holds else None
             if exception.may_lack_a_version:  # cited here by the interpreter
-                self._gaps_of(exception.decl.citations, on)
+                self._cite(exception.decl.citations, on)
             if holds:
                 applying.append((exception, value))
                 self.reached.add(exception.reached)
-                for note in exception.flags:
-                    self.flags.setdefault((note.kind, note.text, note.span), note)
+                if exception.flags:
+                    self._note_flags(exception.flags)
         if len(applying) > 1:
             raise self._exception_conflict(info.name, [e.decl for e, _ in applying])
         if applying:
             exception, value = applying[0]
             return value, exception.branch
         return info.body(self, env), None
-
-    def _gaps_of(self, citations: tuple[ast.Citation, ...], on: datetime.date) -> None:
-        """Record the article versions legal_refs/ lacks among ``citations`` on ``on``."""
-        cached = self.compiled.citations.get((id(citations), on))
-        if cached is None:
-            self._cite(citations, on)  # first time in this process: computes and records
-            return
-        for gap, span in cached[1]:
-            self.version_gaps.setdefault(gap, span)
 
     def _question_step(self, rule: ast.RuleDecl, period: Any, value: Any, branch: str) -> None:
         info = self._rule_info[rule.name]

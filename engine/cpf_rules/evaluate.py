@@ -253,9 +253,13 @@ class Evaluation:
 
     def _flags(self, flags: tuple[ast.Flag, ...]) -> tuple[FlagNote, ...]:
         notes = tuple(FlagNote(f.kind, f.text, f.span) for f in flags)
+        self._note_flags(notes)
+        return notes
+
+    def _note_flags(self, notes: tuple[FlagNote, ...]) -> None:
+        """Record ``notes`` among the flags met (each once): the result's warnings."""
         for note in notes:
             self.flags.setdefault((note.kind, note.text, note.span), note)
-        return notes
 
     def _tick(self, span: Span) -> None:
         self.steps += 1
