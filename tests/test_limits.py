@@ -1,8 +1,8 @@
 """Resource limits: each one documented (README, "Reliability") and shown here.
 
 Rule files: size (CPF-E012) and nesting depth (CPF-E013), so that no input makes the
-parser or a later stage raise RecursionError. Evaluation: the depth of rule calls
-(CPF-R003, also when deep formulas exhaust Python's stack first), the step budget
+parser or a later stage raise RecursionError. Evaluation: the depth of rule calls and
+of formulas along them (CPF-R003, at the same call on every evaluator), the step budget
 (CPF-R007), dates computed outside the calendar (CPF-R008). Facts: document size
 (CPF-F109), list length (CPF-F110), nesting (CPF-F001/F002), huge numbers (CPF-F108).
 """
@@ -121,6 +121,68 @@ def test_deep_formulas_in_a_deep_recursion_give_cpf_r003_not_recursion_error(com
     ruleset = _ruleset(RECURSIVE.format(body=body))
     answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
     assert answer.error is not None and answer.error.code == "CPF-R003"
+
+
+# Formulas ``k`` levels deep around each recursive call, for every kind of nesting; each
+# call adds ``k`` (plus) or 1 (the others) to the value, so that a lost level would show.
+NESTED_SHAPES = {
+    "plus": lambda k: "(1 + " * (k - 1) + "r(y - 1) + 1" + ")" * (k - 1),
+    "if": lambda k: "(if y.start > 1000-01-01 then " * k + "r(y - 1) + 1" + " else 0)" * k,
+    "min": lambda k: "min(" * k + "r(y - 1) + 1" + ", 100000)" * k,
+    "otherwise": lambda k: "(" * k + "r(y - 1) + 1" + " otherwise 0)" * k,
+    "let": lambda k: "".join(f"let v{i} = {i} in " for i in range(k)) + "r(y - 1) + 1",
+}
+MODES = {"interpreter": (False, True), "compiled": (True, True), "untraced": (True, False)}
+
+
+def _nested(shape: str, k: int, calls: int) -> tuple[object, int, int]:
+    """A rule whose formula nests ``k`` levels of ``shape`` around ``r(y - 1)``, its base
+    case reached at the ``calls``-th call from r(2024); its height and the value it gives."""
+    base_year = 2024 - calls + 1
+    body = f"if y.start <= {base_year}-01-01 then 0 else " + NESTED_SHAPES[shape](k)
+    ruleset = _ruleset(RECURSIVE.format(body=body))
+    height = ruleset.formula_heights["r"]  # type: ignore[attr-defined]
+    per_call = k if shape == "plus" else 1  # `plus` adds 1 at each level, the others once
+    return ruleset, height, per_call * (calls - 1)
+
+
+@pytest.mark.parametrize("shape", sorted(NESTED_SHAPES))
+def test_formulas_nested_at_max_nesting_give_the_same_answer_on_every_evaluator(shape: str) -> None:
+    """CPF-R003 at MAX_NESTING (3,000 formula levels along the calls): with about as many
+    levels around each call as the parser accepts (CPF-E013), ``3000 // height`` calls evaluate on the interpreter, the
+    compiled evaluator and the evaluation without trace alike (no RecursionError: Python's
+    stack is sized for the interpreter at both limits), and one more call stops all three
+    at the same call with the same message. Before, the point where Python's stack ran
+    out depended on the evaluator (a value on one, CPF-R003 on another)."""
+    k = (MAX_NESTING_DEPTH - 10) // (2 if shape == "min" else 1)  # a call's arguments take two levels of the tree
+    _, height, _ = _nested(shape, k, 2)
+    fits = evaluate_module.MAX_NESTING // height
+    ruleset, _, expected = _nested(shape, k, fits)
+    for name, (compiled, trace) in MODES.items():
+        answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
+        assert answer.error is None and answer.value == expected, (name, answer.error)
+    ruleset, _, _ = _nested(shape, k, fits + 1)
+    messages = set()
+    for name, (compiled, trace) in MODES.items():
+        answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
+        assert answer.error is not None and answer.error.code == "CPF-R003", name
+        messages.add((answer.error.message, answer.error.span))
+    [(message, _)] = messages
+    assert message == f"rules and their formulas nest deeper than 3,000 levels at r({2024 - fits})"
+
+
+def test_the_deepest_chain_of_small_rules_stops_at_max_depth_on_every_evaluator() -> None:
+    """The depth of rule calls (MAX_DEPTH, 600) is reached first by small formulas: 600
+    calls evaluate, the 601st stops with CPF-R003, the same on every evaluator."""
+    ruleset, height, expected = _nested("plus", 1, evaluate_module.MAX_DEPTH)
+    assert height * evaluate_module.MAX_DEPTH <= evaluate_module.MAX_NESTING
+    for name, (compiled, trace) in MODES.items():
+        answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
+        assert answer.error is None and answer.value == expected, (name, answer.error)
+    ruleset, _, _ = _nested("plus", 1, evaluate_module.MAX_DEPTH + 1)
+    for name, (compiled, trace) in MODES.items():
+        answer = evaluate(ruleset, {}, ["r(2024)"], compiled=compiled, trace=trace).answers[0]  # type: ignore[arg-type]
+        assert answer.error is not None and answer.error.message.startswith("rules nest deeper than 600 calls"), name
 
 
 def test_a_recursion_that_reaches_its_base_case_is_not_stopped() -> None:

@@ -189,6 +189,41 @@ Expr = (
     | Aggregate
 )
 
+
+def sub_expressions(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``expr``, in source order."""
+    if isinstance(expr, Call):
+        return expr.args
+    if isinstance(expr, FieldAccess):
+        return (expr.target,)
+    if isinstance(expr, Unary):
+        return (expr.operand,)
+    if isinstance(expr, Binary | Otherwise):
+        return (expr.left, expr.right)
+    if isinstance(expr, If):
+        return (expr.condition, expr.then, expr.orelse)
+    if isinstance(expr, Let):
+        return (expr.value, expr.body)
+    if isinstance(expr, Aggregate):
+        rest = (expr.condition,) if expr.condition is not None else ()
+        return (expr.source, expr.body, *rest)
+    return ()
+
+
+def expression_height(expr: Expr) -> int:
+    """The number of expressions on the longest path from ``expr`` down to a leaf (a leaf: 1).
+
+    Iterative: a tree deeper than the parser accepts gets an answer, not a RecursionError.
+    """
+    height = 0
+    pending = [(expr, 1)]
+    while pending:
+        node, level = pending.pop()
+        height = max(height, level)
+        pending.extend((child, level + 1) for child in sub_expressions(node))
+    return height
+
+
 # ---- declarations --------------------------------------------------------------------
 
 

@@ -77,6 +77,8 @@ class _RuleInfo:
     """Its ``uncertain`` / ``interpretation`` notes, warned about whenever it is evaluated."""
     may_lack_a_version: bool
     """Whether one of its citations can miss a version in legal_refs/ (CPF-W603)."""
+    height: int
+    """Its deepest formula (:attr:`RuleSet.formula_heights`), counted against MAX_NESTING."""
     default_branch: str = "default"
 
 
@@ -150,6 +152,7 @@ class CompiledRuleSet:
             f"rule:{rule.name}",
             tuple(FlagNote(f.kind, f.text, f.span) for f in rule.flags),
             self._may_lack_a_version(rule.citations),
+            self.model.formula_heights[rule.name],
         )
         self.rule_info[rule.name] = info
         return info

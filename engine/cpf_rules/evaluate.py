@@ -29,6 +29,20 @@ from .values import ROUNDINGS
 MAX_DEPTH = 600
 """Deepest chain of rule calls (a balance over 40 years needs about 3 per year)."""
 
+MAX_NESTING = 3_000
+"""Deepest nesting of formulas along a chain of rule calls: the sum of the formula
+heights (:attr:`RuleSet.formula_heights`) of the rules being evaluated, each counted
+whole however deep its call sits. With :data:`MAX_DEPTH` it bounds the Python frames
+an evaluation can use, so that every evaluator (interpreter, compiled, without trace)
+stops at the same call with the same CPF-R003 instead of running out of Python's
+stack at a point that depends on its own frames. The bundled rules reach 575
+(balance(2060) of the examples: 140 calls deep, formulas at most 16 high)."""
+
+RECURSION_LIMIT = 20 * MAX_DEPTH + 4 * MAX_NESTING
+"""Python's recursion limit during an evaluation: the interpreter uses at most 20
+frames per rule call and 4 per formula level (tests/test_limits.py measures the
+worst shapes at both limits)."""
+
 MAX_STEPS = 2_000_000
 """Expressions evaluated for one question before the evaluation is stopped."""
 
@@ -166,6 +180,9 @@ class Evaluation:
         self._step_limit = MAX_STEPS
         self.memo: dict[tuple[str, Any], tuple[Any, TraceNode]] = {}
         self.active: list[tuple[str, Any]] = []
+        self.nesting = 0
+        """The formula heights of the rules in :attr:`active`, summed (:data:`MAX_NESTING`)."""
+        self.heights = model.formula_heights
         self.frames: list[_Frame] = [_Frame()]
         self.steps = 0
         self.flags: dict[tuple[str, str, Span], FlagNote] = {}
@@ -202,8 +219,8 @@ class Evaluation:
         if self.step_budget is not None:
             self._step_limit = min(MAX_STEPS, self.step_budget - self.budget_used)
         self.frames = [_Frame()]
-        if sys.getrecursionlimit() < 20 * MAX_DEPTH:
-            sys.setrecursionlimit(20 * MAX_DEPTH)
+        if sys.getrecursionlimit() < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
         try:
             if name in self.symbols.rules:
                 value = self.call_rule(self.symbols.rules[name], period, self.symbols.rules[name].span)
@@ -212,7 +229,9 @@ class Evaluation:
         except RecursionError:
             # Deep formulas inside a deep recursion on periods can exhaust Python's stack
             # before MAX_DEPTH rule calls: the same verdict, never a RecursionError.
+            # (MAX_NESTING makes this a last resort: no rule set is known to reach it.)
             self.active.clear()
+            self.nesting = 0
             raise _error(
                 "CPF-R003",
                 f"{name}({period_text(period)}) nests too deep to be evaluated (rule calls and formulas together)",
@@ -304,8 +323,12 @@ class Evaluation:
                 call_span,
                 hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
             )
+        height = self.heights[rule.name]
+        if self.nesting + height > MAX_NESTING:
+            raise self._nested_too_deep(rule, period, call_span)
         self.reached.add(f"rule:{rule.name}")
         self.active.append(key)
+        self.nesting += height
         self.frames.append(_Frame())
         try:
             env: dict[str, Any] = {rule.formals[0].name: period} if rule.formals else {}
@@ -317,6 +340,7 @@ class Evaluation:
         finally:
             self.frames.pop()
             self.active.pop()
+            self.nesting -= height
         applied = next((e for e in rule.exceptions if branch == f"exception {e.name}"), None)
         node = TraceNode(
             kind="rule",
@@ -335,6 +359,15 @@ class Evaluation:
         self.memo[key] = (value, node)
         self._emit(node)
         return value
+
+    def _nested_too_deep(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> EvaluationError:
+        """CPF-R003 for formulas nested deeper than :data:`MAX_NESTING` along the calls."""
+        return _error(
+            "CPF-R003",
+            f"rules and their formulas nest deeper than {MAX_NESTING:,} levels at {rule.name}({period_text(period)})",
+            call_span,
+            hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
+        )
 
     def _rule_value(
         self, rule: ast.RuleDecl, env: dict[str, Any], on: datetime.date

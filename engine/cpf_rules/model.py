@@ -47,6 +47,18 @@ class RuleSet:
         return self.symbols.inputs
 
     @functools.cached_property
+    def formula_heights(self) -> dict[str, int]:
+        """Each rule's deepest formula (its body, its exceptions' conditions and bodies),
+        in expressions: what one call of it may nest (:data:`cpf_rules.evaluate.MAX_NESTING`)."""
+        return {
+            name: max(
+                ast.expression_height(expr)
+                for expr in (rule.body, *(part for e in rule.exceptions for part in (e.condition, e.body)))
+            )
+            for name, rule in self.symbols.rules.items()
+        }
+
+    @functools.cached_property
     def facts_reader(self) -> Any:
         from .facts import FactsReader
 

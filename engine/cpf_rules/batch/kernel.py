@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import MAX_DEPTH, MAX_STEPS, period_date
+from ..evaluate import MAX_DEPTH, MAX_NESTING, MAX_STEPS, RECURSION_LIMIT, period_date
 from ..model import RuleSet
 from . import vectors as vx
 from .aggregates import ItemRef, Items, aggregate, align, empty, item_field, lift
@@ -65,14 +65,15 @@ class BatchEvaluation:
         self.parameters: dict[tuple[str, Any], Vec] = {}  # (parameter, date) → its uniform value
         self.constants: dict[int, Vec] = {}  # id(quantity literal) → its value
         self.active: list[tuple[str, Any]] = []
+        self.nesting = 0  # the formula heights of the active rules, summed (as the scalar engine counts)
         self.owner: Any = None  # item → row, inside an aggregate
         self.steps = 0
 
     # ---- entry point -------------------------------------------------------------------
     def question(self, name: str, period: Any) -> Vec:
         """The answer column; rows flagged ``fallback`` must be asked to the scalar engine."""
-        if sys.getrecursionlimit() < 20 * MAX_DEPTH:
-            sys.setrecursionlimit(20 * MAX_DEPTH)
+        if sys.getrecursionlimit() < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
         self.steps = 0
         try:
             if name in self.symbols.rules:
@@ -101,9 +102,11 @@ class BatchEvaluation:
         cached = self.memo.get(key)
         if cached is not None:
             return cached
-        if key in self.active or len(self.active) >= MAX_DEPTH:
+        height = self.model.formula_heights[rule.name]
+        if key in self.active or len(self.active) >= MAX_DEPTH or self.nesting + height > MAX_NESTING:
             raise Unvectorisable(f"{rule.name} recurses too deep or on itself", span)
         self.active.append(key)
+        self.nesting += height
         saved_owner, self.owner = self.owner, None
         try:
             env: dict[str, Any] = {rule.formals[0].name: Vec(period)} if rule.formals else {}
@@ -111,6 +114,7 @@ class BatchEvaluation:
         finally:
             self.owner = saved_owner
             self.active.pop()
+            self.nesting -= height
         # A parameter with no value that no `otherwise` of this rule caught: an error.
         result = Vec(result.data, result.missing, False, union(result.fallback, result.undefined))
         self.memo[key] = result

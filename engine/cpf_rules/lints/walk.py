@@ -36,24 +36,8 @@ def shape(node: Any) -> Any:
     return node
 
 
-def children(expr: ast.Expr) -> tuple[ast.Expr, ...]:
-    """The direct sub-expressions of ``expr``, in source order."""
-    if isinstance(expr, ast.Call):
-        return expr.args
-    if isinstance(expr, ast.FieldAccess):
-        return (expr.target,)
-    if isinstance(expr, ast.Unary):
-        return (expr.operand,)
-    if isinstance(expr, ast.Binary | ast.Otherwise):
-        return (expr.left, expr.right)
-    if isinstance(expr, ast.If):
-        return (expr.condition, expr.then, expr.orelse)
-    if isinstance(expr, ast.Let):
-        return (expr.value, expr.body)
-    if isinstance(expr, ast.Aggregate):
-        rest = (expr.condition,) if expr.condition is not None else ()
-        return (expr.source, expr.body, *rest)
-    return ()
+children = ast.sub_expressions
+"""The direct sub-expressions of an expression, in source order (defined in :mod:`cpf_rules.ast`)."""
 
 
 def descendants(expr: ast.Expr) -> Iterator[ast.Expr]:
