@@ -151,6 +151,21 @@ def test_an_atomic_write_replaces_the_whole_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
 
 
+def test_an_atomic_write_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path: Path) -> None:
+    """`cpf fmt rules/link.cpf` on a linked rule file: the real file gets the formatted
+    text and the link stays a link (it used to become a copy, the real file unformatted)."""
+    (tmp_path / "shared").mkdir()
+    real = tmp_path / "shared" / "accrual.cpf"
+    real.write_text("old", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "link.cpf"
+    link.symlink_to(real)
+    write_text_atomic(link, "new")
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_text(encoding="utf-8") == "new" and real.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["accrual.cpf"]
+
+
 def test_an_exception_during_the_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "report.html"
     target.write_text("the previous complete report", encoding="utf-8")

@@ -60,6 +60,16 @@ def _step_alone(node: TraceNode) -> TraceNode:
     )
 
 
+def _check_arguments(questions: Any, as_of: Any, max_steps: Any) -> None:
+    """TypeError for arguments :func:`evaluate` cannot use, each named with what it takes."""
+    if isinstance(questions, str) or not isinstance(questions, Iterable):
+        raise TypeError(f"questions must be a list of texts such as ['balance(2024)'], not {questions!r}")
+    if as_of is not None and (type(as_of) is not datetime.date):  # a datetime is a date too, with a time
+        raise TypeError(f"as_of must be a datetime.date (e.g. datetime.date(2024, 1, 1)), not {as_of!r}")
+    if max_steps is not None and (type(max_steps) is not int):
+        raise TypeError(f"max_steps must be a whole number of steps (an int), not {max_steps!r}")
+
+
 def evaluate(
     rules: RuleSet,
     facts: Facts | Mapping[str, Any] | str | Path,
@@ -83,13 +93,19 @@ def evaluate(
     value, type, rule and branch), without the steps it read. ``max_steps`` bounds the
     steps of all the questions together (an answer past it fails with CPF-R007); each
     question is also bounded by ``MAX_STEPS``.
+
+    Arguments of the wrong type raise a :class:`TypeError` that names the argument
+    (before any work: every evaluator would otherwise fail differently).
     """
+    _check_arguments(questions, as_of, max_steps)
     if max_steps is not None and max_steps < 1:
         raise ValueError(f"max_steps must be at least 1 (got {max_steps})")
     typed_facts = read_facts(rules, facts)
     parsed = []
     problems: list[Diagnostic] = []
     for text in questions:
+        if not isinstance(text, str):
+            raise TypeError(f"each question must be a text such as 'balance(2024)', not {text!r}")
         try:
             parsed.append(parse_question(text, rules))
         except CpfError as error:

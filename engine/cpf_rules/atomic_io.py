@@ -31,11 +31,12 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str |
     """Open a temporary file beside ``path``; on a clean exit, move it over ``path``.
 
     ``mode`` is ``"w"`` (text) or ``"wb"`` (bytes). The new file keeps the permissions
-    of the file it replaces (or gets the usual 0o666 minus umask).
+    of the file it replaces (or gets the usual 0o666 minus umask). A symbolic link is
+    followed: the file it points to is replaced and the link stays a link.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_writer writes whole files: mode 'w' or 'wb', not {mode!r}")
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import stat
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -175,6 +176,10 @@ def _json_path(parts: Any) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
 
 
+_SHOWN_TEXT = 80
+"""Longest text quoted in full in a diagnostic's ``found``."""
+
+
 def _found(value: Any) -> str:
     if value is None:
         return "null (an empty value)"
@@ -186,6 +191,8 @@ def _found(value: Any) -> str:
     if isinstance(value, (int, Decimal, float)):
         return f"the number {value}"
     if isinstance(value, str):
+        if len(value) > _SHOWN_TEXT:  # a whole document read as one word is not echoed back
+            return f'the text "{value[:_SHOWN_TEXT]}…" ({len(value):,} characters)'
         return f'the text "{value}"'
     if isinstance(value, dict):
         return "an object"
@@ -314,6 +321,7 @@ MAX_LIST_ITEMS = 10_000
 
 
 _INTEGER_LIMIT = 10**MAX_INTEGER_DIGITS
+_CENT = Decimal("0.01")
 _NO_SCHEMA: dict[str, Any] = {}
 
 
@@ -333,14 +341,15 @@ def _within_bounds(value: int | Decimal) -> bool:
     return len(digits) + exponent <= MAX_INTEGER_DIGITS and -exponent <= MAX_DECIMALS
 
 
-def _too_large(name: str, size: int) -> Diagnostic:
+def _too_large(name: str, size: int, read_so_far: bool = False) -> Diagnostic:
+    """CPF-F109; ``read_so_far``: ``size`` bytes were read of a stream that goes on."""
     return Diagnostic(
         "CPF-F109",
         Severity.ERROR,
         f"the facts document {name} is too large",
         path="$",
         expected=f"at most {MAX_FACTS_BYTES:,} bytes (one holder)",
-        found=f"{size:,} bytes",
+        found=f"more than {size - 1:,} bytes" if read_so_far else f"{size:,} bytes",
         hint="send one holder per document",
     )
 
@@ -423,9 +432,25 @@ class FactsReader:
         """Read and validate a JSON or YAML facts file."""
         shown = str(path)
         try:
-            if path.stat().st_size > MAX_FACTS_BYTES:  # refused before reading it into memory
-                raise CpfError([_too_large(shown, path.stat().st_size)])
-            text = path.read_text(encoding="utf-8-sig")
+            info = path.stat()
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+                raise CpfError(
+                    [
+                        Diagnostic(
+                            "CPF-F003",
+                            Severity.ERROR,
+                            f"cannot read facts file {shown}: it is a device or a socket, not a file",
+                            hint="give the path of a JSON or YAML facts file",
+                        )
+                    ]
+                )
+            if info.st_size > MAX_FACTS_BYTES:  # refused before reading it into memory
+                raise CpfError([_too_large(shown, info.st_size)])
+            with path.open("rb") as stream:  # a pipe (`<(...)`, /dev/stdin) has no size: read one byte past the limit
+                data = stream.read(MAX_FACTS_BYTES + 1)
+            if len(data) > MAX_FACTS_BYTES:
+                raise CpfError([_too_large(shown, len(data), read_so_far=True)])
+            text = data.decode("utf-8-sig")
         except FileNotFoundError:
             raise CpfError(
                 [Diagnostic("CPF-F003", Severity.ERROR, f"facts file not found: {shown}", hint="check the path")]
@@ -433,6 +458,10 @@ class FactsReader:
         except (OSError, UnicodeDecodeError) as error:
             raise CpfError(
                 [Diagnostic("CPF-F003", Severity.ERROR, f"cannot read facts file {shown}: {error}")]
+            ) from None
+        except ValueError:  # a NUL character in the path
+            raise CpfError(
+                [Diagnostic("CPF-F003", Severity.ERROR, f"cannot read facts file {shown!r}: the path holds a NUL")]
             ) from None
         return self.read_text(text, shown)
 
@@ -541,6 +570,22 @@ class FactsReader:
             elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
                 if not _within_bounds(value):
                     too_large(value, path)
+                elif (
+                    isinstance(value, Decimal)
+                    and schema.get("x-cpf-type") == "money"
+                    and value != value.quantize(_CENT)
+                ):
+                    problems.append(
+                        Diagnostic(
+                            "CPF-F111",
+                            Severity.ERROR,
+                            f"{_json_path(path)} is not a whole number of cents",
+                            path=_json_path(path),
+                            expected="an amount in euros with at most 2 decimals (e.g. 12.34)",
+                            found=_found(value),
+                            hint="amounts on the account and on payslips are in euros and cents",
+                        )
+                    )
             elif isinstance(value, (dict, list)):  # a subclass: walked as its JSON type
                 walk(dict(value) if isinstance(value, dict) else list(value), schema, path)
 
