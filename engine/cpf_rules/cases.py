@@ -30,20 +30,38 @@ from pathlib import Path
 from typing import Any
 
 from .api import evaluate
-from .diagnostics import CpfError
+from .diagnostics import CpfError, Diagnostic
 from .model import RuleSet
 from .render.values import format_value
 from .trace import Result, TraceNode
 from .types import Type
-from .whatif import Override, apply_overrides, overrides_from_data
-from .yaml_io import YamlError, load_yaml_text
+from .whatif import Override, apply_overrides
 
 CASES_SUFFIX = ".cases.yaml"
 DEFAULT_AS_OF = datetime.date(2026, 1, 1)
 
 
 class CaseFormatError(Exception):
-    """A cases file does not follow the format; the message says where and what."""
+    """A cases file does not follow the format; the message says where and what.
+
+    Raised with a located :class:`Diagnostic` (CPF-T001 unreadable file, CPF-T002 not the
+    cases format, CPF-T003 an expected value, CPF-E110/E111 a ``what_if``); ``str()`` is
+    the one-line form ``cpf test`` prints: ``file:line:col: CODE message; expected …``.
+    """
+
+    def __init__(self, message: str | Diagnostic) -> None:
+        self.diagnostic = message if isinstance(message, Diagnostic) else None
+        super().__init__(message if isinstance(message, str) else _one_line(message))
+
+
+def _one_line(diagnostic: Diagnostic) -> str:
+    where = f"{diagnostic.span}: " if diagnostic.span is not None else ""
+    text = f"{where}{diagnostic.code} {diagnostic.message}"
+    if diagnostic.expected is not None:
+        text += f"; expected {diagnostic.expected}"
+    if diagnostic.found is not None:
+        text += f"; found {diagnostic.found}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -71,47 +89,11 @@ class CaseOutcome:
 
 
 def load_cases(path: Path) -> list[Case]:
-    """Read one ``*.cases.yaml`` file."""
-    shown = str(path)
-    try:
-        document = load_yaml_text(path.read_text(encoding="utf-8"), shown)
-    except YamlError as error:
-        raise CaseFormatError(error.diagnostic.message + f" ({error.diagnostic.span})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
-        raise CaseFormatError(f"{shown}: expected a mapping with a `cases:` list")
-    cases = []
-    for index, raw in enumerate(document["cases"]):
-        where = f"{shown}: cases[{index}]"
-        if not isinstance(raw, dict):
-            raise CaseFormatError(f"{where}: expected a mapping")
-        unknown = set(raw) - {"name", "article", "facts", "expect", "error", "as_of", "what_if"}
-        if unknown:
-            raise CaseFormatError(f"{where}: unknown keys {sorted(unknown)}")
-        for key in ("name", "article", "facts"):
-            if key not in raw:
-                raise CaseFormatError(f"{where}: `{key}` is required")
-        expect = raw.get("expect") or {}
-        errors = raw.get("error") or {}
-        if not expect and not errors:
-            raise CaseFormatError(f"{where}: give `expect:` values or an `error:` code")
-        as_of = raw.get("as_of")
-        try:
-            what_if = tuple(overrides_from_data(raw["what_if"], f"{where}.what_if")) if "what_if" in raw else ()
-        except CpfError as error:
-            raise CaseFormatError(error.diagnostics[0].message) from None
-        cases.append(
-            Case(
-                file=shown,
-                name=str(raw["name"]),
-                article=str(raw["article"]),
-                facts=raw["facts"] or {},
-                expect={str(k): v for k, v in expect.items()},
-                errors={str(k): str(v) for k, v in errors.items()},
-                as_of=datetime.date.fromisoformat(as_of) if as_of else DEFAULT_AS_OF,
-                what_if=what_if,
-            )
-        )
-    return cases
+    """Read one ``*.cases.yaml`` file; CaseFormatError (located) when it is not readable
+    or does not follow the format (:mod:`cpf_rules.cases_format`)."""
+    from .cases_format import read_cases_file
+
+    return [Case(**fields) for fields in read_cases_file(path, DEFAULT_AS_OF)]
 
 
 def find_case_files(root: Path) -> list[Path]:
@@ -121,34 +103,74 @@ def find_case_files(root: Path) -> list[Path]:
 _UNIT_SUFFIX = {"money": "EUR", "hours": "h", "days": "days", "EUR/h": "EUR/h"}
 
 
+MAX_EXPECTED_DIGITS = 12
+"""Digits before and after the decimal point of an expected number (the facts' limits)."""
+
+
+def _shown(raw: Any) -> str:
+    return repr(raw) if isinstance(raw, str) else str(raw)
+
+
+def _number(text: str, raw: Any) -> Fraction:
+    """An expected number: a decimal or an exact ratio ``700/1607``, of sensible size."""
+    try:
+        if "/" in text:  # an exact ratio such as 700/1607
+            numerator, _, denominator = text.partition("/")
+            value = Fraction(int(numerator), int(denominator))
+        else:
+            decimal = Decimal(text)
+            if not decimal.is_finite():
+                raise ValueError(text)
+            exponent = decimal.as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -MAX_EXPECTED_DIGITS:
+                raise CaseFormatError(
+                    f"CPF-T003 expected value {_shown(raw)} has more than {MAX_EXPECTED_DIGITS} decimals"
+                )
+            value = Fraction(decimal)
+    except (InvalidOperation, ValueError, ZeroDivisionError):
+        raise CaseFormatError(f"CPF-T003 expected value {_shown(raw)} is not a number") from None
+    if abs(value) >= 10**MAX_EXPECTED_DIGITS:
+        raise CaseFormatError(
+            f"CPF-T003 expected value {_shown(raw)} is too large (at most {MAX_EXPECTED_DIGITS} digits before the point)"
+        )
+    return value
+
+
 def parse_expected(raw: Any, type_: Type | None) -> Any:
-    """Turn an expected value written in a case into an engine value of ``type_``.
+    """Turn an expected value written in a case into an engine value of ``type_``;
+    CaseFormatError (CPF-T003) when it cannot be one.
 
     >>> from cpf_rules.types import MONEY
     >>> parse_expected("217.80 EUR", MONEY)
     Fraction(1089, 5)
     """
     kind = type_.required().display() if type_ is not None else None
+    if isinstance(raw, (list, dict)) or raw is None:
+        raise CaseFormatError(f"CPF-T003 expected value {_shown(raw)} is not one value")
     if isinstance(raw, bool) or kind in ("boolean", None):
+        if kind == "boolean" and not isinstance(raw, bool):
+            raise CaseFormatError(f"CPF-T003 expected value {_shown(raw)} is not true or false")
         return raw
     if type_ is not None and type_.kind == "number":
         text = str(raw).strip()
         suffix = _UNIT_SUFFIX.get(kind or "")
         if suffix is not None:
             if not text.endswith(" " + suffix):
-                raise CaseFormatError(f"expected value {raw!r} must end with its unit ' {suffix}'")
+                raise CaseFormatError(f"CPF-T003 expected value {_shown(raw)} must end with its unit ' {suffix}'")
             text = text[: -len(suffix) - 1]
-        try:
-            if "/" in text:  # an exact ratio such as 700/1607
-                numerator, _, denominator = text.partition("/")
-                return Fraction(int(numerator), int(denominator))
-            return Fraction(Decimal(text))
-        except (InvalidOperation, ValueError, ZeroDivisionError):
-            raise CaseFormatError(f"expected value {raw!r} is not a number") from None
+        return _number(text, raw)
     if type_ is not None and type_.kind == "date":
-        return datetime.date.fromisoformat(str(raw))
+        text = str(raw)
+        try:
+            if len(text) != 10:
+                raise ValueError(text)
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise CaseFormatError(f"CPF-T003 expected value {_shown(raw)} is not a date YYYY-MM-DD") from None
     if type_ is not None and type_.kind == "year":
-        return int(raw)
+        if isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) == 4):
+            return int(raw)
+        raise CaseFormatError(f"CPF-T003 expected value {_shown(raw)} is not a year")
     return raw
 
 

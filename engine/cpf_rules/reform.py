@@ -42,6 +42,7 @@ from .atomic_io import write_text_atomic
 from .diagnostics import CpfError, Diagnostic, Severity, Span
 from .loader import load_rules
 from .model import RuleSet
+from .reform_paths import EXPECTED, RuleKeyError, destination, read_text, replaced_files
 from .render.values import format_value
 from .types import MONEY
 from .values import plain_number
@@ -103,10 +104,9 @@ def _error(message: str, file: str, hint: str | None = None, line: int = 1) -> C
 def load_reform(path: Path) -> Reform:
     """Read and validate a reform file; raise CpfError with the place of each mistake."""
     shown = str(path)
+    text = read_text(path, "reform")
     try:
-        data = load_yaml_text(path.read_text(encoding="utf-8"), shown)
-    except OSError as error:
-        raise _error(f"cannot read the reform file: {error.strerror}", shown) from None
+        data = load_yaml_text(text, shown)
     except YamlError as error:
         raise CpfError([error.diagnostic]) from None
     if not isinstance(data, dict):
@@ -118,7 +118,7 @@ def load_reform(path: Path) -> Reform:
     replace = data.get("replace_rules") or {}
     if not isinstance(replace, dict):
         raise _error("`replace_rules` maps a rule file of rules/ to its replacement", shown)
-    replace_rules = {str(k): (path.parent / str(v)) for k, v in replace.items()}
+    replace_rules = replaced_files(replace, path, text)
     for target, source in replace_rules.items():
         if not source.is_file():
             raise _error(f"replacement of {target} not found: {source}", shown)
@@ -139,10 +139,7 @@ def load_reform(path: Path) -> Reform:
 def load_population(path: Path) -> list[Holder]:
     """Holders from JSON Lines or YAML; each needs an ``id`` and ``facts``."""
     shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise _error(f"cannot read the population file: {error.strerror}", shown) from None
+    text = read_text(path, "population")
     raw: list[tuple[Any, int]] = []
     try:
         if path.suffix == ".jsonl":
@@ -179,11 +176,14 @@ def reformed_rules(law: RuleSet, reform: Reform) -> RuleSet:
         with tempfile.TemporaryDirectory(prefix="cpf-reform-") as temporary:
             copy = Path(temporary) / "rules"
             shutil.copytree(law.rules_dir, copy)
-            for target, source in reform.replace_rules.items():
-                destination = copy / target
-                if not destination.is_file():
-                    raise _error(f"{target} is not a rule file of {law.rules_dir}", reform.file)
-                shutil.copyfile(source, destination)
+            writes: list[tuple[Path, Path]] = []
+            for target, source in reform.replace_rules.items():  # every key checked before any write
+                try:
+                    writes.append((source, destination(law.rules_dir, copy, target)))
+                except RuleKeyError as error:
+                    raise _error(f"replace_rules: {error}", reform.file, EXPECTED) from None
+            for source, written in writes:
+                shutil.copyfile(source, written)
             rules = load_rules(copy, law.legal_refs_dir)
     return apply_overrides(rules, reform.overrides) if reform.overrides else rules
 

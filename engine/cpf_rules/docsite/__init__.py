@@ -9,10 +9,12 @@ cases are run once (:mod:`cpf_rules.testrunner`) to know which ones reach what.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
-from ..atomic_io import write_text_atomic
+from ..diagnostics import CpfError, Diagnostic, Severity
 from ..lints.walk import declaration_expressions, names_read
 from ..loader import load_rules
 from ..model import RuleSet
@@ -20,7 +22,7 @@ from ..testrunner import Coverage, collect, measure_coverage, run
 from .assets import SEARCH, STYLE, search_index_js
 from .pages import SiteIndex, article_file, article_page, index_page, parameter_page, rule_page
 
-__all__ = ["build_index", "build_site", "run_docs"]
+__all__ = ["build_index", "build_site", "check_output", "run_docs", "site_files"]
 
 
 def build_index(rules: RuleSet, coverage: Coverage | None) -> SiteIndex:
@@ -47,13 +49,9 @@ def build_index(rules: RuleSet, coverage: Coverage | None) -> SiteIndex:
     return index
 
 
-def build_site(rules: RuleSet, output: Path, coverage: Coverage | None) -> int:
-    """Write the site into ``output`` (its rules/, parameters/, articles/ are replaced); return the page count."""
+def site_files(rules: RuleSet, coverage: Coverage | None) -> dict[str, str]:
+    """Every file of the site, by path relative to the output folder, rendered in memory."""
     index = build_index(rules, coverage)
-    output.mkdir(parents=True, exist_ok=True)
-    for folder in ("rules", "parameters", "articles"):
-        shutil.rmtree(output / folder, ignore_errors=True)
-        (output / folder).mkdir()
     pages: dict[str, str] = {}
     search: list[dict[str, str]] = []
     for name, rule in rules.rules.items():
@@ -69,17 +67,72 @@ def build_site(rules: RuleSet, output: Path, coverage: Coverage | None) -> int:
         pages[article_file(article.id)] = article_page(article, index)
         search.append({"kind": "article", "name": article.id, "label": article.title, "url": article_file(article.id)})
     pages["index.html"] = index_page(rules, cited)
-    for relative, text in pages.items():
-        write_text_atomic(output / relative, text)
-    write_text_atomic(output / "style.css", STYLE)
-    write_text_atomic(output / "search.js", SEARCH)
     search.sort(key=lambda e: (e["kind"], e["name"]))
-    write_text_atomic(output / "search-index.js", search_index_js(search))
-    return len(pages)
+    return {**pages, "style.css": STYLE, "search.js": SEARCH, "search-index.js": search_index_js(search)}
+
+
+FOLDERS = ("rules", "parameters", "articles")
+"""The site's folders, replaced as a whole; other files of the output folder are kept."""
+
+
+def _cannot_write(output: Path, reason: str) -> CpfError:
+    return CpfError(
+        [
+            Diagnostic(
+                "CPF-D003",
+                Severity.ERROR,
+                f"cannot write the documentation site into {output}: {reason}",
+                path=str(output),
+                expected="a folder that exists or can be created, and that can be written",
+                hint="choose another folder with -o",
+            )
+        ]
+    )
+
+
+def check_output(output: Path) -> None:
+    """Refuse, before any work, an output that is a file or lies under a file."""
+    for place in (output, *output.parents):
+        if place.exists() or place.is_symlink():
+            if not place.is_dir():
+                what = "it is a file" if place == output else f"{place} is a file, not a folder"
+                raise _cannot_write(output, what)
+            return
+
+
+def build_site(rules: RuleSet, output: Path, coverage: Coverage | None) -> int:
+    """Write the site into ``output`` (its rules/, parameters/, articles/ are replaced);
+    return the page count. Every file is first written to a staging folder inside
+    ``output``, then moved into place: a failure (CPF-D003) leaves the site as it was."""
+    files = site_files(rules, coverage)
+    check_output(output)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".cpf-docs-", dir=output))
+    except OSError as error:
+        raise _cannot_write(output, error.strerror or str(error)) from None
+    try:
+        for relative, text in files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        for folder in FOLDERS:
+            (staging / folder).mkdir(exist_ok=True)  # a rule set without parameters still has the folder
+        for folder in FOLDERS:
+            shutil.rmtree(output / folder, ignore_errors=True)
+            os.replace(staging / folder, output / folder)
+        for name in sorted(p.name for p in staging.iterdir()):
+            os.replace(staging / name, output / name)
+    except OSError as error:
+        raise _cannot_write(output, error.strerror or str(error)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return len(files) - 3  # pages, not the style sheet and the two scripts
 
 
 def run_docs(output: Path, rules_dir: Path | None, legal_refs_dir: Path | None, with_cases: bool = True) -> int:
     """``cpf docs``: load the rules, run their cases (for the case lists), write the site."""
+    check_output(output)
     rules = load_rules(rules_dir, legal_refs_dir)
     coverage = None
     if with_cases:

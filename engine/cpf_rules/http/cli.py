@@ -17,11 +17,30 @@ from typing import Any
 from ..version import __version__
 
 
+def port_number(text: str) -> int:
+    """``--port``: a TCP port, 1 to 65535 (0, "any free port", would not say where the API is).
+
+    >>> port_number("8000")
+    8000
+    >>> port_number("99999")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 99999 is not a TCP port: give a number from 1 to 65535
+    """
+    try:
+        port = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: give a number from 1 to 65535") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port: give a number from 1 to 65535")
+    return port
+
+
 def add_parser(commands: Any) -> None:
     """Add ``serve`` to the ``cpf`` subcommands."""
     serve = commands.add_parser("serve", help="serve the HTTP API (FastAPI; needs the `api` extra)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port, 1-65535 (default: 8000)")
     serve.add_argument("--rules", type=Path, help="rules directory (default: the bundled rules/)")
     serve.add_argument("--legal-refs", type=Path, help="legal_refs directory (default: beside the rules)")
     serve.add_argument("--max-body-bytes", type=int, help="largest request body (default: 1048576)")
