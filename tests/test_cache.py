@@ -8,6 +8,7 @@ edited rule file or grammar must miss; a planted or corrupt entry must be ignore
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -171,7 +172,7 @@ def test_a_rule_set_checked_from_the_cache_has_the_fresh_types(
     def no_check(*args: object) -> None:
         raise AssertionError("a rule set checked before was type-checked again")
 
-    monkeypatch.setattr(loader, "check", no_check)
+    monkeypatch.setattr(importlib.import_module("cpf_rules.check"), "check", no_check)  # imported when needed
     cached = loader.load_rules(rules, refs)
     fresh_nodes, cached_nodes = Encoder(), Encoder()
     fresh_nodes.encode(fresh.modules)
@@ -228,8 +229,9 @@ def test_an_edited_engine_misses_the_whole_directory_entry(
     loader.load_rules(rules, refs)
     monkeypatch.setattr(loader, "_CACHE", {})
     checked: list[object] = []
-    real_check = loader.check
-    monkeypatch.setattr(loader, "check", lambda *args: checked.append(args) or real_check(*args))
+    check_module = importlib.import_module("cpf_rules.check")  # the loader imports it when it checks
+    real_check = check_module.check
+    monkeypatch.setattr(check_module, "check", lambda *args: checked.append(args) or real_check(*args))
     loader.load_rules(rules, refs)
     assert not checked  # same engine: read from the entry
     monkeypatch.setattr(loader, "_CACHE", {})

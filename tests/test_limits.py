@@ -141,7 +141,7 @@ def _nested(shape: str, k: int, calls: int) -> tuple[object, int, int]:
     base_year = 2024 - calls + 1
     body = f"if y.start <= {base_year}-01-01 then 0 else " + NESTED_SHAPES[shape](k)
     ruleset = _ruleset(RECURSIVE.format(body=body))
-    height = ruleset.formula_heights["r"]  # type: ignore[attr-defined]
+    height = ruleset.formula_height("r")  # type: ignore[attr-defined]
     per_call = k if shape == "plus" else 1  # `plus` adds 1 at each level, the others once
     return ruleset, height, per_call * (calls - 1)
 

@@ -78,7 +78,7 @@ class _RuleInfo:
     may_lack_a_version: bool
     """Whether one of its citations can miss a version in legal_refs/ (CPF-W603)."""
     height: int
-    """Its deepest formula (:attr:`RuleSet.formula_heights`), counted against MAX_NESTING."""
+    """Its deepest formula (:meth:`RuleSet.formula_height`), counted against MAX_NESTING."""
     default_branch: str = "default"
 
 
@@ -152,7 +152,7 @@ class CompiledRuleSet:
             f"rule:{rule.name}",
             tuple(FlagNote(f.kind, f.text, f.span) for f in rule.flags),
             self._may_lack_a_version(rule.citations),
-            self.model.formula_heights[rule.name],
+            self.model.formula_height(rule.name),
         )
         self.rule_info[rule.name] = info
         return info

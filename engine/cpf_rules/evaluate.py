@@ -31,7 +31,7 @@ MAX_DEPTH = 600
 
 MAX_NESTING = 3_000
 """Deepest nesting of formulas along a chain of rule calls: the sum of the formula
-heights (:attr:`RuleSet.formula_heights`) of the rules being evaluated, each counted
+heights (:meth:`RuleSet.formula_height`) of the rules being evaluated, each counted
 whole however deep its call sits. With :data:`MAX_DEPTH` it bounds the Python frames
 an evaluation can use, so that every evaluator (interpreter, compiled, without trace)
 stops at the same call with the same CPF-R003 instead of running out of Python's
@@ -323,7 +323,7 @@ class Evaluation:
                 call_span,
                 hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
             )
-        height = self.heights[rule.name]
+        height = self.heights.get(rule.name) or self.model.formula_height(rule.name)
         if self.nesting + height > MAX_NESTING:
             raise self._nested_too_deep(rule, period, call_span)
         self.reached.add(f"rule:{rule.name}")

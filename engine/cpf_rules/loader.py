@@ -23,8 +23,6 @@ from .cache import (
     read_rules_entry,
     store_rules_entry,
 )
-from .check import check
-from .cycles import check_cycles
 from .diagnostics import CpfError, Diagnostic, DiagnosticBag, Severity
 from .legal_refs import LegalRegistry
 from .limits import MAX_RULE_FILE_BYTES
@@ -199,6 +197,9 @@ def check_rules(
         symbols = resolve(modules, registry, DiagnosticBag(), report=False)  # its findings: checked.diagnostics
         bag.extend(checked.diagnostics)
     else:
+        from .check import check  # not on the warm path: a cached entry holds the check's results
+        from .cycles import check_cycles
+
         symbols = resolve(modules, registry, bag)
         result = check(symbols, bag)
         check_cycles(result.edges, bag)

@@ -48,15 +48,19 @@ class RuleSet:
 
     @functools.cached_property
     def formula_heights(self) -> dict[str, int]:
-        """Each rule's deepest formula (its body, its exceptions' conditions and bodies),
-        in expressions: what one call of it may nest (:data:`cpf_rules.evaluate.MAX_NESTING`)."""
-        return {
-            name: max(
-                ast.expression_height(expr)
-                for expr in (rule.body, *(part for e in rule.exceptions for part in (e.condition, e.body)))
-            )
-            for name, rule in self.symbols.rules.items()
-        }
+        """Each rule's deepest formula met so far, by name (see :meth:`formula_height`)."""
+        return {}
+
+    def formula_height(self, name: str) -> int:
+        """The deepest formula of rule ``name`` (its body, its exceptions' conditions and
+        bodies), in expressions: what one call of it may nest
+        (:data:`cpf_rules.evaluate.MAX_NESTING`). Computed on first use, once per rule."""
+        height = self.formula_heights.get(name)
+        if height is None:
+            rule = self.symbols.rules[name]
+            parts = (rule.body, *(part for e in rule.exceptions for part in (e.condition, e.body)))
+            height = self.formula_heights[name] = max(ast.expression_height(expr) for expr in parts)
+        return height
 
     @functools.cached_property
     def facts_reader(self) -> Any:
