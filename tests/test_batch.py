@@ -128,7 +128,7 @@ def test_cpf_batch_jsonl_answers_every_line_in_order(tmp_path: Path) -> None:
     assert rows[1]["answers"]["credit(2019)"]["value"] == "217.80"
     assert rows[2]["answers"]["balance(2024)"]["value"] == "4800.00"
     assert rows[3]["errors"]["$"][0]["code"] == "CPF-F105"  # hours below 0
-    assert rows[4]["errors"]["$"][0]["code"] == "CPF-F001"  # not JSON
+    assert rows[4]["errors"]["$"][0]["code"] == "CPF-F002"  # not JSON: the code `cpf evaluate` gives a .json file
     assert not list(tmp_path.glob(".answers.jsonl.*"))  # the temporary file was renamed
 
 

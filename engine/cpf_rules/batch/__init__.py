@@ -6,7 +6,8 @@ arithmetic (``vectors``; ``columns`` reads inputs and parameters, ``operators``
 combines operands, ``aggregates`` reduces list items per holder, ``errors`` says
 what is not vectorised; ``memory`` lets freed columns be reused without page
 faults), ``run`` sends every row the kernel cannot answer exactly to the compiled
-scalar engine, ``io`` streams JSONL/Parquet in and writes atomically, and ``job``
+scalar engine, ``io`` streams JSONL/Parquet in and writes atomically (``atomic_io``),
+``rows`` reads each input row as ``cpf evaluate`` reads a facts file, and ``job``
 drives ``cpf batch`` locally or on Dask. Needs the ``batch`` extra
 (``pip install 'cpf-rules[batch]'``: numpy, pyarrow, dask[distributed], tqdm).
 """

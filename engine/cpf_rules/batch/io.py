@@ -2,27 +2,41 @@
 
 Readers yield chunks of raw holder documents (never the whole file), so memory stays
 constant in the input size and reading is linear in it. A JSONL line is one facts
-document (numbers are read as exact decimals, never binary floats); a Parquet row is
-one document whose columns are the document's keys (``holder`` a struct, ``years``
-and ``ledger`` lists of structs). Either may carry an ``id`` (text or integer) that
-is copied to the output; otherwise the row number (from 0) identifies the holder.
+document, kept as its text: :mod:`~cpf_rules.batch.rows` reads it with the JSON
+reader of ``cpf evaluate`` (exact decimals, duplicate keys, NaN and deep nesting
+refused for that line). A line longer than a facts document may be
+(``facts.MAX_FACTS_BYTES``) is never held in memory: it becomes :class:`Oversized`,
+refused for that line (CPF-F109). A Parquet row is one document whose columns are the
+document's keys (``holder`` a struct, ``years`` and ``ledger`` lists of structs).
+Either may carry an ``id`` (text or integer) that is copied to the output; otherwise
+the row number (from 0) identifies the holder.
 
-Writers write to a temporary file beside the output and rename it when the run is
-complete: a reader of OUTPUT never sees a partial file, and a failed run leaves any
-previous OUTPUT untouched.
+An input that cannot be read as a whole (a JSONL file that is not UTF-8, a file that
+is not Parquet, an unreadable file) stops the run with CPF-B004, naming the line (and
+column) or the file; no OUTPUT is written.
+
+Writers go through :func:`cpf_rules.atomic_io.atomic_writer`: a temporary file beside
+the output, synced, given the usual permissions and renamed when the run is complete,
+removed when it fails. A reader of OUTPUT never sees a partial file, a failed run
+leaves any previous OUTPUT untouched and nothing beside it, and an OUTPUT that cannot
+be written (a directory, a missing or read-only folder, a full disk) is CPF-B005.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
-import os
-import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
+
+from ..atomic_io import atomic_writer
+from ..diagnostics import CpfError, Diagnostic, Severity, Span
+from ..facts import MAX_FACTS_BYTES
 
 RawRow = tuple[int, Any]
 """A row number and its raw document (a JSONL line, or a Parquet row as a dict)."""
@@ -35,17 +49,42 @@ def input_format(path: Path) -> str:
     return "jsonl"
 
 
+@dataclass(frozen=True)
+class Oversized:
+    """A JSONL line longer than a facts document may be: its size only (the line is not kept)."""
+
+    size: int
+
+
 def read_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
-    """Chunks of at most ``chunk_size`` rows, in input order."""
-    if input_format(path) == "parquet":
-        yield from _parquet_chunks(path, chunk_size)
-        return
+    """Chunks of at most ``chunk_size`` rows, in input order; CPF-B004 when the input cannot be read."""
+    try:
+        if input_format(path) == "parquet":
+            yield from _parquet_chunks(path, chunk_size)
+        else:
+            yield from _jsonl_chunks(path, chunk_size)
+    except OSError as error:
+        raise CpfError([_unreadable(path, f"cannot read the input file: {error.strerror or error}")]) from None
+
+
+def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
+    """The non-blank lines as text (``Oversized`` past the facts size limit), numbered from 0."""
     chunk: list[RawRow] = []
-    with path.open(encoding="utf-8-sig") as stream:
-        for number, line in enumerate(stream):
-            if not line.strip():
-                continue
-            chunk.append((number, line))
+    with path.open("rb") as stream:
+        number = -1
+        while True:
+            line = stream.readline(MAX_FACTS_BYTES + 1)
+            if not line:
+                break
+            number += 1
+            raw: Any
+            if len(line) > MAX_FACTS_BYTES and not line.endswith(b"\n"):
+                raw = Oversized(_skip_line(stream, len(line)))
+            else:
+                if not line.strip():
+                    continue
+                raw = _decoded(path, line, number)
+            chunk.append((number, raw))
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []
@@ -53,14 +92,63 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
         yield chunk
 
 
+def _skip_line(stream: IO[bytes], size: int) -> int:
+    """Read past the rest of an overlong line (a megabyte at a time); its size without the line end."""
+    while True:
+        part = stream.readline(1 << 20)
+        size += len(part)
+        if not part or part.endswith(b"\n"):
+            return size - len(part) + len(part.rstrip(b"\r\n"))
+
+
+def _decoded(path: Path, line: bytes, number: int) -> str:
+    """One line as text; a byte that is not UTF-8 stops the run (CPF-B004, line and column)."""
+    if number == 0 and line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]  # a UTF-8 byte-order mark, as `cpf evaluate` accepts
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        column = error.start + 1
+        bad = line[error.start : error.end]
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-B004",
+                    Severity.ERROR,
+                    f"line {number + 1} of the input is not UTF-8 text (byte 0x{bad.hex()} at column {column})",
+                    Span(str(path), number + 1, column, number + 1, column + 1),
+                    expected="JSON Lines in UTF-8",
+                    found=f"the byte 0x{bad.hex()}",
+                    hint="convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`); nothing was written",
+                )
+            ]
+        ) from None
+
+
+def _unreadable(path: Path, message: str) -> Diagnostic:
+    return Diagnostic(
+        "CPF-B004",
+        Severity.ERROR,
+        f"{path}: {message}",
+        Span(str(path), 1, 1, 1, 2),
+        hint="check the file; nothing was written",
+    )
+
+
 def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
+    import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     number = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-        rows = batch.to_pylist()
-        yield [(number + i, _plain(row)) for i, row in enumerate(rows)]
-        number += len(rows)
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_size)
+        for batch in batches:
+            rows = batch.to_pylist()
+            yield [(number + i, _plain(row)) for i, row in enumerate(rows)]
+            number += len(rows)
+    except pa.ArrowException as error:
+        where = "it is not a Parquet file or it is damaged" if number == 0 else f"after row {number}"
+        raise CpfError([_unreadable(path, f"cannot read the Parquet input ({where}): {error}")]) from None
 
 
 def _plain(value: Any) -> Any:
@@ -78,39 +166,48 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def parse_jsonl_line(line: str) -> Any:
-    return json.loads(line, parse_float=Decimal)
-
-
 class AtomicWriter:
-    """Write OUTPUT through a temporary file renamed on success (JSONL or Parquet by suffix)."""
+    """Write OUTPUT through :func:`~cpf_rules.atomic_io.atomic_writer` (JSONL or Parquet by suffix).
+
+    Any failure to write (the temporary file, a row, the final rename) is CPF-B005 and
+    leaves no temporary file behind.
+    """
 
     def __init__(self, path: Path, questions: list[str]) -> None:
         self.path = path
         self.format = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "jsonl"
         self.questions = questions
-        directory = path.parent if str(path.parent) else Path(".")
-        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-        self.temporary = Path(name)
-        self._stream: Any = None
+        self._stack = contextlib.ExitStack()
+        self._handle: IO[bytes] | None = None
         self._parquet: Any = None
 
     def __enter__(self) -> AtomicWriter:
-        if self.format == "jsonl":
-            self._stream = self.temporary.open("w", encoding="utf-8")
+        if self.path.is_dir():  # refused before any input is read
+            raise CpfError([_unwritable(self.path, "it is a directory")])
+        try:
+            self._handle = self._stack.enter_context(atomic_writer(self.path, "wb", None))
+        except OSError as error:
+            raise CpfError([_unwritable(self.path, error.strerror or str(error))]) from None
         return self
 
     def write(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            self._write(rows)
+        except OSError as error:
+            raise CpfError([_unwritable(self.path, error.strerror or str(error))]) from None
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        assert self._handle is not None
         if self.format == "jsonl":
-            self._stream.write("".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows))
+            text = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows)
+            self._handle.write(text.encode("utf-8"))
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         table = pa.Table.from_pylist([self._flat(r) for r in rows], schema=self._schema())
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.temporary, table.schema)
+            self._parquet = pq.ParquetWriter(self._handle, table.schema)
         self._parquet.write_table(table)
 
     def _schema(self) -> Any:
@@ -136,13 +233,28 @@ class AtomicWriter:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if self._stream is not None:
-            self._stream.close()
-        if self._parquet is None and self.format == "parquet" and kind is None:
-            self.write([])  # no row at all: still a valid Parquet file with the schema
-        if self._parquet is not None:
-            self._parquet.close()
-        if kind is None:
-            os.replace(self.temporary, self.path)
-        else:
-            self.temporary.unlink(missing_ok=True)
+        if kind is None and self.format == "parquet":
+            try:
+                if self._parquet is None:
+                    self._write([])  # no row at all: still a valid Parquet file with the schema
+                self._parquet.close()  # the footer, into the temporary file (the handle stays open)
+            except OSError as failure:
+                problem = CpfError([_unwritable(self.path, failure.strerror or str(failure))])
+                self._stack.__exit__(CpfError, problem, None)  # the temporary file removed
+                raise problem from None
+        elif self._parquet is not None:
+            with contextlib.suppress(Exception):  # the run failed: the temporary file is removed below
+                self._parquet.close()
+        try:
+            self._stack.__exit__(kind, error, traceback)  # synced, permissions set and renamed; or removed
+        except OSError as failure:
+            raise CpfError([_unwritable(self.path, failure.strerror or str(failure))]) from None
+
+
+def _unwritable(path: Path, reason: str) -> Diagnostic:
+    return Diagnostic(
+        "CPF-B005",
+        Severity.ERROR,
+        f"cannot write the output {path}: {reason}",
+        hint="give a file path in a folder you can write to; nothing was written",
+    )

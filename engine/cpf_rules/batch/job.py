@@ -1,8 +1,8 @@
 """``cpf batch``: read holders in chunks, answer them, write the answers; locally or on Dask.
 
-Each chunk goes through :func:`process_chunk`: every raw document is validated by the
-same facts reader as ``cpf evaluate`` (a bad document gives an output row with its
-diagnostics, and the run goes on), then the valid holders are answered by
+Each chunk goes through :func:`process_chunk`: every raw document is read and
+validated as ``cpf evaluate`` reads a JSON facts file (:mod:`~cpf_rules.batch.rows`;
+a bad document gives an output row with its diagnostics, and the run goes on), then the valid holders are answered by
 :func:`~cpf_rules.batch.run.answer_chunk`. On Dask the chunks are the partitions: the
 driver reads them in order, keeps a bounded number in flight on the workers (memory
 stays constant), and writes the results in input order, so the output is the same
@@ -11,6 +11,7 @@ bytes as a single-process run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 
 from ..diagnostics import CpfError, Diagnostic, Severity
 from ..render.values import machine_value
-from .io import AtomicWriter, RawRow, parse_jsonl_line, read_chunks
+from .io import AtomicWriter, RawRow, read_chunks
 from .run import Tally
 
 DEFAULT_CHUNK = 20_000
@@ -37,6 +38,8 @@ class Settings:
     as_of: datetime.date
     rules_dir: str | None = None
     legal_refs_dir: str | None = None
+    source: str = "input.jsonl"
+    """The input file's name, for the location of a bad line's diagnostics."""
 
 
 @functools.cache
@@ -50,6 +53,7 @@ def process_chunk(rows: Sequence[RawRow], settings: Settings) -> tuple[list[dict
     """Validate and answer one chunk; one output row per input row, in order."""
     from ..questions import parse_question
     from .memory import retain_freed_memory
+    from .rows import NO_ID, read_row
     from .run import answer_chunk
 
     retain_freed_memory()  # once per process: freed columns reused by the next chunk (memory.py)
@@ -62,19 +66,13 @@ def process_chunk(rows: Sequence[RawRow], settings: Settings) -> tuple[list[dict
     for number, raw in rows:
         row: dict[str, Any] = {"row": number}
         output.append(row)
-        try:
-            document = parse_jsonl_line(raw) if isinstance(raw, str) else raw
-        except ValueError as error:
-            row["errors"] = {"$": [_diagnostic("CPF-F001", f"line {number + 1} is not JSON: {error}").to_json()]}
+        read = read_row(reader, raw, number, settings.source)
+        if read.identifier is not NO_ID:
+            row["id"] = read.identifier
+        if read.facts is None:
+            row["errors"] = {"$": [d.to_json() for d in read.problems]}
             continue
-        if isinstance(document, dict) and "id" in document:
-            document = dict(document)
-            row["id"] = document.pop("id")
-        try:
-            valid.append(reader.read_document(document))
-        except CpfError as error:
-            row["errors"] = {"$": [d.to_json() for d in error.diagnostics]}
-            continue
+        valid.append(read.facts)
         where.append(len(output) - 1)
     tally = Tally(holders=len(rows))
     if valid:
@@ -96,10 +94,6 @@ def process_chunk(rows: Sequence[RawRow], settings: Settings) -> tuple[list[dict
     return output, tally
 
 
-def _diagnostic(code: str, message: str) -> Diagnostic:
-    return Diagnostic(code, Severity.ERROR, message)
-
-
 def _answer_type(model: Any, question: Any) -> Any:
     symbols = model.symbols
     if question.name in symbols.rules:
@@ -117,6 +111,7 @@ def run_batch(
 ) -> Tally:
     """Answer every holder of ``input_path`` into ``output_path``; ``dask`` "" = a local cluster."""
     _check_settings(settings)
+    settings = dataclasses.replace(settings, source=str(input_path))
     chunks = read_chunks(input_path, chunk_size)
     tally = Tally()
     bar = _progress_bar(progress)

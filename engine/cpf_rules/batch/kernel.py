@@ -16,9 +16,18 @@ Anything the kernel cannot answer exactly is never guessed:
   holders, a nested aggregate, a built-in added later...) raises :class:`Unvectorisable`:
   the runner answers the whole question on the scalar engine and reports why;
 - a row whose evaluation would fail (missing input, two exceptions, division by zero,
-  a parameter with no value that no ``otherwise`` catches) or whose numbers outgrow
-  int64 is flagged ``fallback``: the runner answers that holder on the scalar engine,
-  which gives the value or the exact diagnostic.
+  a parameter with no value that no ``otherwise`` catches), whose numbers outgrow
+  int64 (or whose facts hold one int64 cannot represent, ``Population.unfit``), or
+  that might spend the scalar engine's step budget is flagged ``fallback``: the runner
+  answers that holder on the scalar engine, which gives the value or the exact
+  diagnostic (CPF-R007 for a spent budget).
+
+Steps are counted as an upper bound of what the scalar engine takes for each holder
+(see :meth:`BatchEvaluation.question`): one per expression evaluated, like the
+interpreter; an aggregate's condition and body once per item of each holder's list
+(the kernel evaluates them once for all items); and a rule result memoised by an
+earlier question counted again, with what it cost, in the first question that reuses
+it (the scalar engine answers each question from scratch in ``cpf batch``).
 
 The kernel is the evaluator: the entry point, rules and their exceptions, and one
 handler per expression construct, which decides what to evaluate and caches it. The
@@ -67,7 +76,12 @@ class BatchEvaluation:
         self.active: list[tuple[str, Any]] = []
         self.nesting = 0  # the formula heights of the active rules, summed (as the scalar engine counts)
         self.owner: Any = None  # item → row, inside an aggregate
-        self.steps = 0
+        self.steps = 0  # steps of the question, for every holder (an upper bound of each one's)
+        self.extra: Any = None  # None, or each holder's steps beyond ``steps`` (its list items' share)
+        self.costs: dict[tuple[str, Any], tuple[int, Any, tuple[tuple[str, Any], ...]]] = {}
+        """(rule, period) → the steps and extra its memoised result cost, and the results computed for it."""
+        self.counted: set[tuple[str, Any]] = set()  # results whose cost this question has counted
+        self.counted_order: list[tuple[str, Any]] = []  # the same, in the order they were counted
 
     # ---- entry point -------------------------------------------------------------------
     def question(self, name: str, period: Any) -> Vec:
@@ -75,6 +89,9 @@ class BatchEvaluation:
         if sys.getrecursionlimit() < RECURSION_LIMIT:
             sys.setrecursionlimit(RECURSION_LIMIT)
         self.steps = 0
+        self.extra = None
+        self.counted = set()
+        self.counted_order = []
         try:
             if name in self.symbols.rules:
                 result = self._rule(self.symbols.rules[name], period, None)
@@ -85,8 +102,17 @@ class BatchEvaluation:
             # A date outside the calendar (`credit(0000)`, `d + 10000000 days`) or a stack
             # exhausted: the scalar engine answers each row with its diagnostic (R008, R003).
             raise Unvectorisable(f"not vectorised ({type(error).__name__}): answered by the scalar engine") from None
-        # A missing answer is rare and rendered by the scalar engine.
-        return Vec(result.data, False, False, union(result.fallback, result.missing, result.undefined))
+        # A missing answer is rare and rendered by the scalar engine; so are the rows
+        # holding a number int64 cannot represent, and those that may spend the step budget.
+        fallback = union(result.fallback, result.missing, result.undefined, self.population.unfit, self._over_budget())
+        return Vec(result.data, False, False, fallback)
+
+    def _over_budget(self) -> Any:
+        """The rows whose bound of steps (``steps`` plus their ``extra``) passes the scalar engine's MAX_STEPS."""
+        if self.extra is None:
+            return False  # `steps` alone never passes it: _tick stops the question first
+        over = self.extra > MAX_STEPS - self.steps
+        return over if over.any() else False
 
     def _size(self, level: int) -> int:
         return len(self.owner) if level == 1 and self.owner is not None else self.n
@@ -96,18 +122,37 @@ class BatchEvaluation:
         if self.steps > MAX_STEPS:
             raise Unvectorisable("the step budget would be reached", expr.span)
 
+    def _count(self, key: tuple[str, Any]) -> None:
+        self.counted.add(key)
+        self.counted_order.append(key)
+
+    def _recount(self, key: tuple[str, Any], span: Any) -> None:
+        """A result memoised by an earlier question: its cost, once in this question (and its parts' too)."""
+        steps, extra, parts = self.costs[key]
+        self.steps += steps
+        if extra is not None:
+            self.extra = extra if self.extra is None else self.extra + extra
+        for part in (*parts, key):
+            if part not in self.counted:
+                self._count(part)
+        if self.steps > MAX_STEPS:
+            raise Unvectorisable("the step budget would be reached", span)
+
     # ---- rules, and the inputs and parameters they read (cached) ----------------------
     def _rule(self, rule: ast.RuleDecl, period: Any, span: Any) -> Vec:
         key = (rule.name, period)
         cached = self.memo.get(key)
         if cached is not None:
+            if key not in self.counted:
+                self._recount(key, span)
             return cached
-        height = self.model.formula_heights[rule.name]
+        height = self.model.formula_height(rule.name)
         if key in self.active or len(self.active) >= MAX_DEPTH or self.nesting + height > MAX_NESTING:
             raise Unvectorisable(f"{rule.name} recurses too deep or on itself", span)
         self.active.append(key)
         self.nesting += height
         saved_owner, self.owner = self.owner, None
+        steps, extra, first = self.steps, self.extra, len(self.counted_order)
         try:
             env: dict[str, Any] = {rule.formals[0].name: Vec(period)} if rule.formals else {}
             result = self._rule_value(rule, env)
@@ -118,6 +163,9 @@ class BatchEvaluation:
         # A parameter with no value that no `otherwise` of this rule caught: an error.
         result = Vec(result.data, result.missing, False, union(result.fallback, result.undefined))
         self.memo[key] = result
+        added = None if self.extra is extra else self.extra if extra is None else self.extra - extra
+        self.costs[key] = (self.steps - steps, added, tuple(self.counted_order[first:]))
+        self._count(key)
         return result
 
     def _rule_value(self, rule: ast.RuleDecl, env: dict[str, Any]) -> Vec:
@@ -357,12 +405,17 @@ class BatchEvaluation:
         if not len(owner):  # nobody has an item: the value is known without looking at the body
             return Vec(empty(expr.kind))
         self.owner = owner
+        steps = self.steps
         try:
             inner = {**env, expr.variable: Vec(ItemRef(source.data.record, column), level=1)}
             condition = lift(self.eval(expr.condition, inner), owner) if expr.condition is not None else None
             body = lift(self.eval(expr.body, inner), owner) if expr.kind != "count" else None
         finally:
             self.owner = None
+        # The scalar engine evaluates the condition and the body once per item: each
+        # holder's bound grows by their steps times its number of items.
+        per_item = np.bincount(owner, minlength=self.n) * (self.steps - steps)
+        self.extra = per_item if self.extra is None else self.extra + per_item
         return aggregate(expr, owner, self.n, condition, body)
 
 

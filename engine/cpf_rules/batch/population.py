@@ -6,7 +6,10 @@ benchmark generates a million holders without building a million documents). Eac
 input is a :class:`Column` (values and a ``present`` mask); a list input such as the
 ledger is a :class:`ListColumn`: its items flattened, with the row of their holder.
 Numbers are exact (int64 numerator/denominator), dates proleptic ordinals, enum cases
-and texts NumPy strings.
+and texts NumPy strings. A number the facts accept but int64 cannot hold (the facts
+allow 12 digits before the point and 12 after: ``10000000.000000000001`` is
+10^22 + 1 over 10^12) is held as 0 and its holder marked in :attr:`Population.unfit`:
+the kernel flags that row ``fallback``, and the scalar engine answers it exactly.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 
 from ..facts import Facts
 from ..model import RuleSet
-from .vectors import Num, common_denominator
+from .vectors import INT64, Num, common_denominator
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Population:
     yearly: dict[tuple[str, int], Column] = field(default_factory=dict)
     sections: dict[tuple[str, str], Column] = field(default_factory=dict)
     lists: dict[str, ListColumn] = field(default_factory=dict)
+    unfit: Any = False
+    """Rows holding a number int64 cannot represent (a bool array, or False): answered by the scalar engine."""
 
     @classmethod
     def from_facts(cls, model: RuleSet, holders: Sequence[Facts]) -> Population:
@@ -71,12 +76,16 @@ class Population:
                 event_owners.extend([row] * len(events))
                 events_seen.extend(events)
         n = len(holders)
+        unfit: list[Any] = []  # arrays of row numbers holding a number int64 cannot represent
         for year_key, (rows, values) in yearly.items():
-            population.yearly[year_key] = _column(kinds.get(year_key[0], "text"), n, rows, values)
+            population.yearly[year_key] = _column(kinds.get(year_key[0], "text"), n, rows, values, unfit)
         for section_key, (rows, values) in sections.items():
-            population.sections[section_key] = _column(kinds.get(section_key[1], "text"), n, rows, values)
+            population.sections[section_key] = _column(kinds.get(section_key[1], "text"), n, rows, values, unfit)
         for list_name, (item_owners, records) in items.items():
-            population.lists[list_name] = _list_column(model, list_name, item_owners, records)
+            population.lists[list_name] = _list_column(model, list_name, item_owners, records, unfit)
+        if unfit:
+            population.unfit = np.zeros(n, dtype=bool)
+            population.unfit[np.concatenate(unfit)] = True
         return population
 
 
@@ -94,25 +103,47 @@ def _input_kinds(model: RuleSet) -> dict[str, str]:
     return {decl.name: kind_of(symbols.type_of(decl.type)) for decl in symbols.inputs.values()}
 
 
-def _column(kind: str, n: int, rows: list[int], values: list[Any]) -> Column:
+def _column(kind: str, n: int, rows: list[int], values: list[Any], unfit: list[Any]) -> Column:
+    """The column of ``values`` at ``rows`` (of ``n``); rows whose number does not fit int64 go to ``unfit``."""
     index = np.asarray(rows, dtype=np.int64)
     present: Any = True
     if len(rows) != n:
         present = np.zeros(n, dtype=bool)
         present[index] = True
+    if kind == "number":
+        data, outside = _numbers(n, index, values)
+        if outside is not None:
+            unfit.append(outside)
+        return Column(data, present)
     return Column(_array(kind, n, index, values), present)
 
 
-def _array(kind: str, n: int, index: Any, values: list[Any]) -> Any:
-    if kind == "number":
-        num = np.zeros(n, dtype=np.int64)
-        den = np.ones(n, dtype=np.int64)
-        fractions = [Fraction(v) for v in values]
+def _numbers(n: int, index: Any, values: list[Any]) -> tuple[Num, Any]:
+    """Exact numbers as int64 numerators and denominators, and the rows (of ``index``) int64 cannot hold.
+
+    The common case is one conversion per column; only a column that overflows is
+    converted again value by value, its out-of-range values held as 0/1.
+    """
+    num = np.zeros(n, dtype=np.int64)
+    den = np.ones(n, dtype=np.int64)
+    fractions = [Fraction(v) for v in values]
+    outside = None
+    try:
         num[index] = np.fromiter((f.numerator for f in fractions), dtype=np.int64, count=len(values))
         den[index] = np.fromiter((f.denominator for f in fractions), dtype=np.int64, count=len(values))
-        if n == 0 or bool((den == den[0]).all()):
-            return Num(num, int(den[0]) if n else 1)
-        return common_denominator(Num(num, den))
+    except OverflowError:
+        fits = [-INT64 < f.numerator < INT64 and f.denominator < INT64 for f in fractions]
+        kept = [f if ok else Fraction(0) for f, ok in zip(fractions, fits, strict=True)]
+        num[index] = np.fromiter((f.numerator for f in kept), dtype=np.int64, count=len(values))
+        den[index] = np.fromiter((f.denominator for f in kept), dtype=np.int64, count=len(values))
+        outside = index[~np.asarray(fits, dtype=bool)]
+    if n == 0 or bool((den == den[0]).all()):
+        return Num(num, int(den[0]) if n else 1), outside
+    return common_denominator(Num(num, den)), outside
+
+
+def _array(kind: str, n: int, index: Any, values: list[Any]) -> Any:
+    """A column of dates (ordinals), booleans or texts."""
     if kind == "date":
         ordinals = np.zeros(n, dtype=np.int64)
         ordinals[index] = np.fromiter((v.toordinal() for v in values), dtype=np.int64, count=len(values))
@@ -126,7 +157,10 @@ def _array(kind: str, n: int, index: Any, values: list[Any]) -> Any:
     return texts.astype(str)
 
 
-def _list_column(model: RuleSet, name: str, owners: list[int], records: list[dict[str, Any]]) -> ListColumn:
+def _list_column(
+    model: RuleSet, name: str, owners: list[int], records: list[dict[str, Any]], unfit: list[Any]
+) -> ListColumn:
+    """The items of a list input; a holder with an item int64 cannot hold goes to ``unfit``."""
     decl = model.symbols.inputs[name]
     record = model.symbols.records[decl.type.name]
     column = ListColumn(np.asarray(owners, dtype=np.int64))
@@ -135,5 +169,7 @@ def _list_column(model: RuleSet, name: str, owners: list[int], records: list[dic
         kind = kind_of(model.symbols.type_of(field_decl.type))
         rows = [i for i, item in enumerate(records) if field_decl.name in item]
         values = [records[i][field_decl.name] for i in rows]
-        column.fields[field_decl.name] = _column(kind, count, rows, values)
+        items_unfit: list[Any] = []
+        column.fields[field_decl.name] = _column(kind, count, rows, values, items_unfit)
+        unfit.extend(column.owner[items] for items in items_unfit)
     return column

@@ -1,0 +1,105 @@
+"""One input row of ``cpf batch`` as a holder's facts, read by the rules of ``cpf evaluate``.
+
+Pipeline position: between the readers (:mod:`~cpf_rules.batch.io`, which yield each
+JSONL line as text and each Parquet row as a dict) and the kernel. A JSONL line is
+read as a JSON facts document is for ``cpf evaluate``: by
+:func:`cpf_rules.yaml_io.load_json_text` (exact decimals; a duplicate key, NaN or
+Infinity, a syntax error or a nesting too deep to read are CPF-F002, located at the
+line and column of the input file), within the size limit of a facts document
+(CPF-F109); then, like any document, by :meth:`cpf_rules.facts.FactsReader.read_document`
+(CPF-F101…F110). Its optional ``id`` must be a text or a whole number (CPF-F101).
+
+A bad row never stops the run: :func:`read_row` returns that row's diagnostics, which
+become the row's ``errors`` in the output, and the other holders are answered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ..diagnostics import CpfError, Diagnostic, Severity, Span
+from ..facts import MAX_FACTS_BYTES, Facts, FactsReader
+from ..yaml_io import YamlError, load_json_text
+from .io import Oversized
+
+NO_ID = object()
+"""The ``id`` of a row that has none, or whose document could not be read (no ``id`` in the output)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One input row read: its ``id``, and its facts or the diagnostics that refuse it."""
+
+    identifier: Any
+    facts: Facts | None
+    problems: tuple[Diagnostic, ...] = ()
+
+
+def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
+    """The row's ``id`` (or :data:`NO_ID`) and its validated facts, or its diagnostics.
+
+    ``raw`` is a JSONL line (text, or :class:`~cpf_rules.batch.io.Oversized`) or a
+    Parquet row (a dict); ``number`` is its index (the JSONL line number from 0),
+    ``source`` the input file's name for the diagnostics' locations.
+    """
+    try:
+        document = _document(raw, number, source) if isinstance(raw, (str, Oversized)) else raw
+    except CpfError as error:
+        return Row(NO_ID, None, tuple(error.diagnostics))
+    identifier: Any = NO_ID
+    if isinstance(document, dict) and "id" in document:
+        document = dict(document)
+        identifier = document.pop("id")
+        if isinstance(identifier, bool) or not isinstance(identifier, (str, int)):
+            return Row(NO_ID, None, (_bad_id(identifier),))
+    try:
+        return Row(identifier, reader.read_document(document))
+    except CpfError as error:
+        return Row(identifier, None, tuple(error.diagnostics))
+
+
+def _document(raw: str | Oversized, number: int, source: str) -> Any:
+    """A JSONL line parsed as ``cpf evaluate`` parses a JSON facts file."""
+    if isinstance(raw, Oversized):
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-F109",
+                    Severity.ERROR,
+                    f"line {number + 1} of {source} is too large for a facts document",
+                    Span(source, number + 1, 1, number + 1, 2),
+                    path="$",
+                    expected=f"at most {MAX_FACTS_BYTES:,} bytes (one holder)",
+                    found=f"{raw.size:,} bytes",
+                    hint="send one holder per line",
+                )
+            ]
+        )
+    try:
+        return load_json_text(raw, source)
+    except YamlError as error:
+        raise CpfError([_on_line(error.diagnostic, number)]) from None
+
+
+def _on_line(diagnostic: Diagnostic, number: int) -> Diagnostic:
+    """A diagnostic of a one-line document, placed on its line of the input file."""
+    message = diagnostic.message.replace("this file is", f"line {number + 1} is", 1)
+    span = diagnostic.span
+    if span is not None:
+        span = dataclasses.replace(span, line=number + 1, end_line=number + 1)
+    return dataclasses.replace(diagnostic, message=message, span=span)
+
+
+def _bad_id(value: Any) -> Diagnostic:
+    from ..facts import _found  # the same words as every facts diagnostic
+
+    return Diagnostic(
+        "CPF-F101",
+        Severity.ERROR,
+        "$.id has the wrong type",
+        path="$.id",
+        expected="a text or a whole number identifying the holder",
+        found=_found(value),
+    )
