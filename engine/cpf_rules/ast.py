@@ -9,8 +9,10 @@ or trace line can say "art. L6323-11 — rules/x.cpf:42:7".
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from .diagnostics import Span
 
@@ -192,22 +194,21 @@ Expr = (
 
 def sub_expressions(expr: Expr) -> tuple[Expr, ...]:
     """The direct sub-expressions of ``expr``, in source order."""
-    if isinstance(expr, Call):
-        return expr.args
-    if isinstance(expr, FieldAccess):
-        return (expr.target,)
-    if isinstance(expr, Unary):
-        return (expr.operand,)
-    if isinstance(expr, Binary | Otherwise):
-        return (expr.left, expr.right)
-    if isinstance(expr, If):
-        return (expr.condition, expr.then, expr.orelse)
-    if isinstance(expr, Let):
-        return (expr.value, expr.body)
-    if isinstance(expr, Aggregate):
-        rest = (expr.condition,) if expr.condition is not None else ()
-        return (expr.source, expr.body, *rest)
-    return ()
+    children = _SUB_EXPRESSIONS.get(type(expr))
+    return children(expr) if children is not None else ()
+
+
+_SUB_EXPRESSIONS: dict[type, Callable[[Any], tuple[Expr, ...]]] = {
+    Call: lambda e: e.args,
+    FieldAccess: lambda e: (e.target,),
+    Unary: lambda e: (e.operand,),
+    Binary: lambda e: (e.left, e.right),
+    Otherwise: lambda e: (e.left, e.right),
+    If: lambda e: (e.condition, e.then, e.orelse),
+    Let: lambda e: (e.value, e.body),
+    Aggregate: lambda e: (e.source, e.body) if e.condition is None else (e.source, e.body, e.condition),
+}
+"""The sub-expressions of each kind of expression that has some (the leaves have none)."""
 
 
 def expression_height(expr: Expr) -> int:

@@ -83,33 +83,38 @@ class Encoder:
         return [index, span.line, span.column, span.end_line, span.end_column]
 
     def encode(self, value: Any) -> Any:
-        if value is None or type(value) in (bool, int, str):
-            return value
-        if isinstance(value, Severity):
-            return {"$S": value.value}
-        if isinstance(value, Fraction):
-            return {"$F": [value.numerator, value.denominator]}
-        if isinstance(value, datetime.date):
-            return {"$D": value.isoformat()}
-        if isinstance(value, tuple):
-            return [self.encode(item) for item in value]
-        if isinstance(value, dict):
-            return {"$M": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
         cls = type(value)
+        names = self._field_names.get(cls)
+        if names is None:  # not a node class met before
+            if value is None or cls in (bool, int, str):
+                return value
+            if isinstance(value, Severity):
+                return {"$S": value.value}
+            if isinstance(value, Fraction):
+                return {"$F": [value.numerator, value.denominator]}
+            if isinstance(value, datetime.date):
+                return {"$D": value.isoformat()}
+            if isinstance(value, tuple):
+                return [self.encode(item) for item in value]
+            if isinstance(value, dict):
+                return {"$M": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
+            if self.classes.get(cls.__name__) is not cls:
+                raise TypeError(f"cannot cache a {cls.__name__}")  # lists included: an array is a tuple
+            names = self._field_names[cls] = tuple(f.name for f in dataclasses.fields(cls))
         name = cls.__name__
-        if self.classes.get(name) is not cls:
-            raise TypeError(f"cannot cache a {name}")  # lists included: an array is a tuple
         if cls is Span:
             encoded = {name: self.span(value)}
+        elif cls in _SPANNED:
+            span = getattr(value, names[0])
+            if type(span) is not Span:
+                raise TypeError("cannot cache a node without a span")
+            index = self.files.setdefault(span.file, len(self.files))
+            encoded = {
+                name: [index, span.line, span.column, span.end_line, span.end_column]
+                + [self.encode(getattr(value, field)) for field in names[1:]]
+            }
         else:
-            names = self._field_names.get(cls)
-            if names is None:
-                names = self._field_names[cls] = tuple(f.name for f in dataclasses.fields(cls))
-            fields = [getattr(value, field) for field in names]
-            if cls in _SPANNED:
-                encoded = {name: self.span(fields[0]) + [self.encode(item) for item in fields[1:]]}
-            else:
-                encoded = {name: [self.encode(item) for item in fields]}
+            encoded = {name: [self.encode(getattr(value, field)) for field in names]}
         self.order.append(value)
         return encoded
 
@@ -205,7 +210,10 @@ def decode(data: Any) -> Any:
 
 def entry_text(key: str, encoder: Encoder, data: Any) -> str:
     """The text of an entry: ``key``, the files numbered by ``encoder``, then ``data`` it encoded."""
-    return "\n".join([key, json.dumps(list(encoder.files)), json.dumps(data, separators=(",", ":"))])
+    # A tree built fresh by the encoder: no cycle to look for (check_circular=False is faster).
+    return "\n".join(
+        [key, json.dumps(list(encoder.files)), json.dumps(data, separators=(",", ":"), check_circular=False)]
+    )
 
 
 def dumps_entry(key: str, value: Any) -> str:

@@ -64,7 +64,8 @@ class AstBuilder:
         return _lines_text(node.span, self._lines)
 
     def _span(self, meta: Any) -> Span:
-        return _span_of(self.file, meta)
+        """The node's span from Lark's meta; the fast parser (syntax_fast.py) gives the Span itself."""
+        return meta if type(meta) is Span else _span_of(self.file, meta)
 
     # -- annotations and small pieces
     def cite_ref(self, children: list[Any]) -> ast.Citation:

@@ -4,10 +4,11 @@ Lark parses a rule file into a tree (a Token per word, a Tree and its positions 
 rule), then syntax.py walks that tree again to make the ast nodes. This module runs the
 same automaton (the tables Lark computed for grammar/cpf.lark, shipped in
 syntax_tables.json) in one loop and calls the builder's methods (syntax_build.py) at
-each reduction, with the positions Lark's ``propagate_positions`` would have given: a
-node spans its first to its last token, parentheses around a child included. It gives
-the same nodes as the Lark path (tests/test_startup_tables.py compares them on every
-rule file, tricky texts and mutated ones), several times faster, and imports no Lark.
+each reduction, with the positions Lark's ``propagate_positions`` would have given (as
+the node's :class:`Span`, where Lark gives its meta): a node spans its first to its
+last token, parentheses around a child included. It gives the same nodes as the Lark
+path (tests/test_startup_tables.py compares them on every rule file, tricky texts and
+mutated ones), several times faster, and imports no Lark.
 
 It only handles what succeeds. On anything else (a syntax error, a bad date, a formula
 nested too deep) it raises :class:`Fallback` and syntax.py parses the text with Lark,
@@ -25,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .diagnostics import CpfError
+from .diagnostics import CpfError, Span
 from .syntax_tables import ParserTables
 
 _Entry = tuple[Any, int, int, int, int, int]
@@ -34,18 +35,6 @@ _Entry = tuple[Any, int, int, int, int, int]
 
 class Fallback(Exception):
     """The fast path cannot give Lark's answer for this text (usually: the text has an error)."""
-
-
-class _Meta:
-    """The positions a builder method reads (``meta.line`` …), as Lark's tree meta."""
-
-    __slots__ = ("column", "end_column", "end_line", "line")
-
-    def __init__(self, line: int, column: int, end_line: int, end_column: int) -> None:
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
 
 
 class _Token(str):
@@ -121,6 +110,7 @@ class FastParser:
     def parse(self, builder: Any, text: str, start: str, max_height: int) -> list[Any]:
         """The children of the start rule (ast nodes); raise :class:`Fallback` if Lark must decide."""
         tables = self.tables
+        file = builder.file  # the builder's methods take the node's Span where Lark gives its meta
         states = tables.states
         state_lexer = tables.state_lexer
         ignore = tables.ignore_types
@@ -226,7 +216,7 @@ class FastParser:
                 elif function is not None:
                     try:
                         if wants_meta:
-                            value_out = function(builder, _Meta(first[1], first[2], last[3], last[4]), children)
+                            value_out = function(builder, Span(file, first[1], first[2], last[3], last[4]), children)
                         else:
                             value_out = function(builder, children)
                     except CpfError:

@@ -26,14 +26,26 @@ def shape(node: Any) -> Any:
     >>> shape(parse_value("a  and (b)", "x")) == shape(parse_value("a and b", "y"))
     True
     """
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        items = tuple(
-            (f.name, shape(getattr(node, f.name))) for f in dataclasses.fields(node) if f.name not in _LAYOUT_FIELDS
-        )
-        return (type(node).__name__, items)
+    cls = type(node)
+    names = _SHAPE_FIELDS.get(cls, _UNSEEN)
+    if names is _UNSEEN:
+        names = _SHAPE_FIELDS[cls] = _shape_fields(cls)
+    if names is not None:
+        return (cls.__name__, tuple([(name, shape(getattr(node, name))) for name in names]))
     if isinstance(node, tuple | list):
-        return tuple(shape(item) for item in node)
+        return tuple([shape(item) for item in node])
     return node
+
+
+_UNSEEN: Any = object()
+_SHAPE_FIELDS: dict[type, tuple[str, ...] | None] = {}
+"""Each class met by :func:`shape`: the fields that say what a node means (None: not a dataclass)."""
+
+
+def _shape_fields(cls: type) -> tuple[str, ...] | None:
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _LAYOUT_FIELDS)
 
 
 children = ast.sub_expressions
@@ -41,10 +53,15 @@ children = ast.sub_expressions
 
 
 def descendants(expr: ast.Expr) -> Iterator[ast.Expr]:
-    """``expr`` and every expression below it, depth first."""
-    yield expr
-    for child in children(expr):
-        yield from descendants(child)
+    """``expr`` and every expression below it, depth first (in source order).
+
+    Iterative: each node is yielded once, not passed up through every generator above it.
+    """
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(reversed(children(node)))
 
 
 def declaration_expressions(decl: ast.Declaration) -> Iterator[ast.Expr]:
