@@ -17,7 +17,7 @@ answering anything. This module keeps, in a per-user cache directory:
 - ``module-<hash>.json``: the syntax tree of one rule file, keyed on the grammar, the
   engine version, the file's name and its text (an edited file is parsed alone);
 - ``legal-refs-<hash>.json``: the validated legal-reference registry, keyed on every
-  file of legal_refs/ (names and bytes) and the engine version.
+  file of legal_refs/ (names and bytes), the engine version and the loader's code.
 
 Only successful results are stored: a file with errors is parsed again and gives the
 same diagnostics; a rule set with errors is checked again. An editor's unsaved buffers
@@ -122,7 +122,7 @@ def _write(path: Path, text: str) -> None:
 def _store(path: Path, value: Any, key: str) -> None:
     try:
         text = dumps_entry(key, value)
-    except TypeError:  # something that cannot be cached: never mind
+    except (TypeError, ValueError):  # something that cannot be cached (a 5,000-digit number): never mind
         return
     _write(path, text)
 
@@ -173,7 +173,7 @@ def load_legal_refs_cached(directory: Path) -> Any:
 
     if not directory.is_dir():
         return load_legal_refs(directory)  # CPF-E324, whatever an older entry for this path says
-    parts: list[str | bytes] = [str(directory.resolve())]
+    parts: list[str | bytes] = [str(directory.resolve()), _engine_code()]  # an edited reader misses too
     for path in sorted(directory.rglob("*")):
         if path.is_file():
             parts += [path.relative_to(directory).as_posix(), path.read_bytes()]
@@ -211,7 +211,7 @@ class RulesEntry(NamedTuple):
 
 FRONT_HALF = (
     *("ast", "cache", "cache_json", "calendar", "check", "cycles", "diagnostics", "legal_refs"),
-    *("limits", "loader", "paths", "resolve", "syntax", "types", "version", "yaml_io", "lints"),
+    *("limits", "loader", "paths", "resolve", "syntax", "types", "version", "yaml_io", "yaml_where", "lints"),
     *("syntax_build", "syntax_fast", "syntax_tables"),
 )
 """The modules (and the package ``lints``) whose code decides what a rules entry holds:
@@ -303,6 +303,6 @@ def store_rules_entry(
                 pairs = tuple(n for node, type_ in checked.types.items() for n in (position[node], table[type_]))
                 check_part = encoder.encode((tuple(table), pairs, checked.diagnostics, checked.lints))
         text = entry_text(key, encoder, [front, check_part])
-    except TypeError:
+    except (TypeError, ValueError):  # a node that cannot be cached, a number JSON cannot write
         return
     _write(directory / name, text)

@@ -9,6 +9,7 @@ comes back parsed and checked from one entry, and only its symbol tables are reb
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ from .cache import (
     read_rules_entry,
     store_rules_entry,
 )
-from .diagnostics import CpfError, Diagnostic, DiagnosticBag, Severity
-from .legal_refs import LegalRegistry
+from .diagnostics import CpfError, Diagnostic, DiagnosticBag, Severity, Span
+from .legal_refs import LegalRegistry, unreadable_legal_ref
 from .limits import MAX_RULE_FILE_BYTES
 from .model import RuleSet
 from .paths import default_legal_refs_dir, default_rules_dir
 from .resolve import resolve
+from .yaml_where import not_utf8, os_error_reason
 
 RULE_SUFFIX = ".cpf"
 
@@ -53,13 +55,24 @@ def _legal_refs_for(rules_dir: Path, legal_refs_dir: Path | None) -> Path:
     return sibling if sibling.is_dir() else default_legal_refs_dir()
 
 
-def _files_under(directory: Path) -> list[tuple[tuple[str, ...], str]]:
+Unreadable = tuple[tuple[str, ...], str, str]
+"""An entry of a listed directory that cannot be used: its parts below the directory, its path, why."""
+
+
+def _files_under(
+    directory: Path, unreadable: list[Unreadable] | None = None, file_suffix: str | None = None
+) -> list[tuple[tuple[str, ...], str]]:
     """The files under ``directory``: (the parts of each one's path below it, its path).
 
     The files and the order of ``sorted(directory.rglob("*"))`` keeping what ``is_file()``
-    (part by part; symbolic links to directories not followed, unreadable or missing
-    directories skipped), with ``os.scandir`` alone: a warm process lists ~110 files this way before
+    (part by part; symbolic links to directories not followed, missing entries and
+    broken links skipped), with ``os.scandir`` alone: a warm process lists ~110 files this way before
     it can key its cache, and pathlib's objects took two thirds of that time.
+
+    What cannot be examined goes to ``unreadable`` (when given) instead of raising: an entry
+    whose kind cannot be told (a loop of symbolic links), a folder that cannot be listed (no
+    permission), and a directory whose name ends with ``file_suffix`` (where a file of
+    that kind was expected; its files are listed all the same).
     """
     found: list[tuple[tuple[str, ...], str]] = []
 
@@ -67,17 +80,40 @@ def _files_under(directory: Path) -> list[tuple[tuple[str, ...], str]]:
         try:
             with os.scandir(folder) as entries:
                 listed = list(entries)
-        except OSError:  # unreadable, missing or not a directory: nothing listed (as rglob)
+        except OSError as error:  # missing or not a directory: nothing listed (as rglob)
+            if unreadable is not None and error.errno not in (errno.ENOENT, errno.ENOTDIR):
+                unreadable.append((parts, folder, os_error_reason(error)))
             return
         for entry in listed:
-            if entry.is_dir(follow_symlinks=False):
-                visit(entry.path, (*parts, entry.name))
-            elif entry.is_file():
-                found.append(((*parts, entry.name), entry.path))
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if file_suffix is not None and unreadable is not None and entry.name.endswith(file_suffix):
+                        unreadable.append(((*parts, entry.name), entry.path, f"a directory, not a {file_suffix} file"))
+                    visit(entry.path, (*parts, entry.name))
+                elif entry.is_file():
+                    found.append(((*parts, entry.name), entry.path))
+            except OSError as error:  # ELOOP: DirEntry.is_file() raises where Path.is_file() said False
+                if unreadable is not None:
+                    unreadable.append(((*parts, entry.name), entry.path, os_error_reason(error)))
 
     visit(str(directory), ())
     found.sort()
+    if unreadable is not None:
+        unreadable.sort()
     return found
+
+
+def decode_rule_file(data: bytes, shown: str) -> str | Diagnostic:
+    """The text of a rule file: UTF-8, a leading byte-order mark dropped (Windows editors
+    write one), line ends made ``\\n`` as Python's text mode did; else CPF-E011 at the
+    first byte that is not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return not_utf8(data, error, "CPF-E011", shown)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\ufeff")
 
 
 def _read_sources(rules_dir: Path) -> dict[str, str]:
@@ -86,50 +122,88 @@ def _read_sources(rules_dir: Path) -> dict[str, str]:
         raise CpfError(
             [Diagnostic("CPF-E010", Severity.ERROR, f"rules directory not found: {rules_dir}", hint="check the path")]
         )
+    sources: dict[str, str] = {}
+    problems: list[Diagnostic] = []
     if rules_dir.is_file():
         files = [(rules_dir.name, str(rules_dir))]
     else:
         above = rules_dir.relative_to(rules_dir.parent).parts  # `rules`, or nothing for `.`
-        files = [("/".join((*above, *parts)), path) for parts, path in _files_under(rules_dir)]
+        unreadable: list[Unreadable] = []
+        files = [("/".join((*above, *parts)), path) for parts, path in _files_under(rules_dir, unreadable)]
         files = [(shown, path) for shown, path in files if shown.endswith(RULE_SUFFIX)]
-    sources: dict[str, str] = {}
-    problems: list[Diagnostic] = []
-    for shown, path in files:
-        size = os.stat(path).st_size
-        if size > MAX_RULE_FILE_BYTES:  # refused before reading it into memory
+        for parts, _, why in unreadable:  # it may be a rule file, or a folder of them
+            shown = "/".join((*above, *parts)) or str(rules_dir)
             problems.append(
                 Diagnostic(
-                    "CPF-E012",
+                    "CPF-E011",
                     Severity.ERROR,
-                    f"{shown} is too large to be a rule file",
-                    expected=f"at most {MAX_RULE_FILE_BYTES:,} bytes",
-                    found=f"{size:,} bytes",
-                    hint="split the rules into several files, one per legal mechanism",
+                    f"cannot read {shown}: {why}",
+                    Span(shown, 1, 1, 1, 2),
+                    expected=f"{RULE_SUFFIX} rule files and folders of them",
+                    hint="remove or repair it (a symbolic link must lead to a file or a folder)",
+                )
+            )
+    for shown, path in files:
+        try:
+            size = os.stat(path).st_size
+            if size > MAX_RULE_FILE_BYTES:  # refused before reading it into memory
+                problems.append(
+                    Diagnostic(
+                        "CPF-E012",
+                        Severity.ERROR,
+                        f"{shown} is too large to be a rule file",
+                        expected=f"at most {MAX_RULE_FILE_BYTES:,} bytes",
+                        found=f"{size:,} bytes",
+                        hint="split the rules into several files, one per legal mechanism",
+                    )
+                )
+                continue
+            with open(path, "rb") as stream:
+                data = stream.read()
+        except OSError as error:  # gone or made unreadable since it was listed
+            problems.append(
+                Diagnostic(
+                    "CPF-E011",
+                    Severity.ERROR,
+                    f"cannot read {shown}: {os_error_reason(error)}",
+                    Span(shown, 1, 1, 1, 2),
                 )
             )
             continue
-        try:
-            with open(path, encoding="utf-8") as stream:
-                sources[shown] = stream.read()
-        except UnicodeDecodeError as error:
-            problems.append(Diagnostic("CPF-E011", Severity.ERROR, f"{shown} is not UTF-8 text: {error.reason}"))
-    if not files:
+        text = decode_rule_file(data, shown)
+        if isinstance(text, Diagnostic):
+            problems.append(text)
+        else:
+            sources[shown] = text
+    if not files and not problems:
         problems.append(Diagnostic("CPF-E010", Severity.ERROR, f"no {RULE_SUFFIX} rule file under {rules_dir}"))
     if problems:
         raise CpfError(problems)
     return sources
 
 
-def _fingerprint(sources: dict[str, str], legal_refs_dir: Path) -> str:
+def _fingerprint(sources: dict[str, str], legal_refs_dir: Path, problems: list[Diagnostic] | None = None) -> str:
+    """The rules' fingerprint: every rule file and every ``.yaml``/``.json`` file of
+    ``legal_refs_dir`` (names and bytes). What there cannot be read goes to ``problems``
+    (CPF-E324, when given) and into the fingerprint as such."""
     digest = hashlib.sha256()
     for name in sorted(sources):
         digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
-    for parts, path in _files_under(legal_refs_dir):
+    unreadable: list[Unreadable] = []
+    for parts, path in _files_under(legal_refs_dir, unreadable, ".yaml"):
         name = parts[-1]
         dot = name.rfind(".")
         if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".json"):  # Path.suffix
-            with open(path, "rb") as stream:
-                digest.update("/".join(parts).encode() + b"\0" + stream.read() + b"\0")
+            try:
+                with open(path, "rb") as stream:
+                    digest.update("/".join(parts).encode() + b"\0" + stream.read() + b"\0")
+            except OSError as error:
+                unreadable.append((parts, path, os_error_reason(error)))
+    above = legal_refs_dir.name or str(legal_refs_dir)
+    for parts, _, why in unreadable:
+        digest.update(b"\1" + "/".join(parts).encode() + b"\0" + why.encode() + b"\0")
+        if problems is not None:
+            problems.append(unreadable_legal_ref("/".join((above, *parts)), why))
     return "sha256:" + digest.hexdigest()
 
 
@@ -157,9 +231,10 @@ def check_rules(
         sources = _read_sources(rules_dir)
     except CpfError as error:
         return CheckReport(error.diagnostics, {}, None)
-    if overlay:
-        sources = dict(sorted({**sources, **overlay}.items()))
-    fingerprint = _fingerprint(sources, refs_dir)
+    if overlay:  # an editor's buffer may keep the byte-order mark a file on disk loses here
+        sources = dict(sorted({**sources, **{k: v.removeprefix("\ufeff") for k, v in overlay.items()}}.items()))
+    unreadable_refs: list[Diagnostic] = []
+    fingerprint = _fingerprint(sources, refs_dir, unreadable_refs)
     key = (str(rules_dir.resolve()), str(refs_dir.resolve()), fingerprint, lints)
     if key in _CACHE:
         cached = _CACHE[key]
@@ -175,6 +250,8 @@ def check_rules(
         registry, modules = entry.registry, list(entry.modules)
     else:
         try:
+            if unreadable_refs:  # seen while fingerprinting (a loop of links): the cache's listing skips them
+                raise CpfError(unreadable_refs)
             registry = load_legal_refs_cached(refs_dir)  # cache.py: keyed on every file
         except CpfError as error:
             bag.extend(error.diagnostics)

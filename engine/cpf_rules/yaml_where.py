@@ -15,6 +15,7 @@ keeps the happy path free of position bookkeeping.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,49 @@ def read_utf8_text(path: Path, code: str, what: str) -> str:
             hint="save the file as UTF-8",
         )
         raise CpfError([diagnostic]) from None
+
+
+def utf8_error_span(data: bytes, start: int, file: str) -> Span:
+    """Where the byte at ``start`` of ``data`` (the first one that is not UTF-8) sits: a
+    one-character span, 1-based line and column counted in characters as the engine
+    counts them (``\\r\\n`` and a lone ``\\r`` end a line, a leading byte-order mark is
+    not a column).
+
+    >>> utf8_error_span(b"\\xc3\\xa9\\r\\nab\\xff", 6, "x.cpf")  # é, CRLF, a, b, then 0xff
+    Span(file='x.cpf', line=2, column=3, end_line=2, end_column=4)
+    """
+    before = data[:start].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    before = before.replace("\r\n", "\n").replace("\r", "\n")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return Span(file, line, column, line, column + 1)
+
+
+def not_utf8(data: bytes, error: UnicodeDecodeError, code: str, shown: str) -> Diagnostic:
+    """``code`` for a file (``shown``) whose bytes ``data`` are not UTF-8: at the first bad
+    byte (:func:`utf8_error_span`), saying which byte and why."""
+    bad = data[error.start]
+    span = utf8_error_span(data, error.start, shown)
+    return Diagnostic(
+        code,
+        Severity.ERROR,
+        f"{shown} is not UTF-8 text (byte 0x{bad:02x} at line {span.line}, column {span.column})",
+        span,
+        expected="UTF-8 text",
+        found=f"the byte 0x{bad:02x} ({error.reason})",
+        hint="save the file as UTF-8",
+    )
+
+
+def os_error_reason(error: OSError) -> str:
+    """Why a file or folder cannot be read, in words, without its path (the caller names it).
+
+    >>> import errno
+    >>> os_error_reason(OSError(errno.ELOOP, "Too many levels of symbolic links"))
+    'a loop of symbolic links'
+    >>> os_error_reason(IsADirectoryError(errno.EISDIR, "Is a directory"))
+    'is a directory'
+    """
+    if error.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    return (error.strerror or str(error)).lower()
