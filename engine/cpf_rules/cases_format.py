@@ -147,7 +147,9 @@ class _Reader:
             return ()
         where = f"cases[{at[1]}].what_if"
         try:
-            return tuple(overrides_from_data(raw["what_if"], where))
+            return tuple(
+                overrides_from_data(raw["what_if"], where, text=self.text, file=self.file, at=(*at, "what_if"))
+            )
         except CpfError as error:
             first = error.diagnostics[0]
             raise CaseFormatError(

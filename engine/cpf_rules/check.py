@@ -8,14 +8,23 @@ values. It also records the calls between rules for the cycle check (:mod:`cycle
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 
 from . import ast
 from .calendar import CALENDAR_FUNCTIONS
 from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
 from .resolve import BUILTIN_FUNCTIONS, Symbols
 from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, UNKNOWN, YEAR, Type, Unit, unit_of_literal
+
+MAX_INTEGER_DIGITS = 12
+MAX_DECIMALS = 12
+"""The bounds of a number literal (CPF-E206): those of a number in the facts
+(``facts.MAX_INTEGER_DIGITS``/``MAX_DECIMALS``, CPF-F107; a test keeps them equal, and
+the facts module is not imported here: it is not part of what the rules cache keys on)."""
 
 ROUNDING_FUNCTIONS: dict[str, Type] = {
     "round_up_to_cent": MONEY,
@@ -166,12 +175,31 @@ class _Checker:
             )
         self.current_rule = None
 
+    def _check_literal_size(self, expr: ast.Quantity) -> None:
+        """CPF-E206: a number literal within the bounds of facts (CPF-F107), so that every
+        value a rule file writes is one a holder's facts could hold (12 digits before the
+        decimal point, 12 after)."""
+        before, after = literal_digits(expr.value)
+        if before <= MAX_INTEGER_DIGITS and after <= MAX_DECIMALS:
+            return
+        found = f"{before} digit(s) before the decimal point and {after} after it"
+        expected = f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after it"
+        self.bag.error(
+            "CPF-E206",
+            f"number too large or too precise: {found}",
+            expr.span,
+            hint="amounts, hours and shares of the law need far fewer digits; check the number",
+            expected=expected,
+            found=found,
+        )
+
     # ---- expressions -----------------------------------------------------------------
     def infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
         return self._record(expr, self._infer(expr, scope))
 
     def _infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
         if isinstance(expr, ast.Quantity):
+            self._check_literal_size(expr)
             unit = unit_of_literal(expr.unit)
             if expr.unit == "days":
                 return DAYS
@@ -524,6 +552,25 @@ class _Checker:
         return BOOLEAN
 
 
+def literal_digits(value: Fraction) -> tuple[int, int]:
+    """Digits of a number literal before and after the decimal point (a literal is a
+    terminating decimal; trailing zeros after the point are not counted).
+
+    >>> literal_digits(Fraction(12345678901234567890123456789)), literal_digits(Fraction(-1, 8))
+    ((29, 0), (0, 3))
+    """
+    magnitude = abs(value)
+    whole = magnitude.numerator // magnitude.denominator
+    before = Decimal(whole).adjusted() + 1 if whole else 0  # no str(): exact for any length
+    denominator, after = magnitude.denominator, 0
+    while denominator != 1 and after <= MAX_DECIMALS:
+        denominator = denominator // math.gcd(denominator, 10)
+        after += 1
+    if denominator != 1:  # more than MAX_DECIMALS places, or not a decimal (never from the parser)
+        after = MAX_DECIMALS + 1
+    return before, after
+
+
 def _plain(text: str) -> str:
     """Lower case without accents, to match a French word against enum labels."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -558,4 +605,4 @@ def check(symbols: Symbols, bag: DiagnosticBag) -> CheckResult:
     return _Checker(symbols, bag).check_all()
 
 
-__all__ = ["ROUNDING_FUNCTIONS", "CallEdge", "CheckResult", "Unit", "check", "check_constant"]
+__all__ = ["ROUNDING_FUNCTIONS", "CallEdge", "CheckResult", "Unit", "check", "check_constant", "literal_digits"]

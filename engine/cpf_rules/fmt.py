@@ -24,6 +24,7 @@ format_source(x)``.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import sys
@@ -34,6 +35,7 @@ from pathlib import Path
 from .atomic_io import write_text_atomic
 from .diagnostics import CpfError, Diagnostic, Severity, render_all_text
 from .lints.walk import shape
+from .loader import decode_rule_file
 from .syntax import parse_module
 
 _TOKEN = re.compile(
@@ -63,8 +65,21 @@ _ANNOTATIONS = frozenset({"cite", "uncertain", "interpretation"})
 @dataclass(frozen=True, slots=True)
 class Token:
     kind: str
-    text: str
-    column: int  # 0-based, in the original line (tabs expanded)
+    text: str  # as written: a tab inside a string or a comment stays a tab
+    column: int  # 0-based display column in the original line (tabs to 4 columns)
+    end_column: int = -1  # display column just after the token (-1: column + len(text))
+
+    @property
+    def end(self) -> int:
+        return self.end_column if self.end_column >= 0 else self.column + len(self.text)
+
+
+def _width(text: str) -> int:
+    """Display width of the start of a line, tabs to the next multiple of 4 columns."""
+    return len(text.expandtabs(_TAB)) if "\t" in text else len(text)
+
+
+_TAB = 4
 
 
 @dataclass
@@ -76,10 +91,11 @@ class _Line:
 
 
 def tokenize_line(text: str) -> list[Token]:
-    """The tokens of one source line (tabs expanded to 4 columns)."""
-    text = text.expandtabs(4)
+    """The tokens of one source line, each with the text written (a tab inside a string
+    literal or a comment is kept) and its display columns (tabs count to the next
+    multiple of 4, so that tab-indented lines and tab-aligned columns are understood)."""
     return [
-        Token(match.lastgroup or "other", match.group(), match.start())
+        Token(match.lastgroup or "other", match.group(), _width(text[: match.start()]), _width(text[: match.end()]))
         for match in _TOKEN.finditer(text)
         if match.group().strip()
     ]
@@ -185,12 +201,12 @@ def _render_line(line: _Line, previous: Token | None, targets: dict[int, int], s
     for index in range(1, len(tokens) if stop is None else stop):
         token = tokens[index]
         if token.kind == "comment":
-            gap = max(1, token.column - (tokens[index - 1].column + len(tokens[index - 1].text)))
+            gap = max(1, token.column - tokens[index - 1].end)
         else:
             gap = _gap(tokens, index, unary)
         column = targets.get(index)
-        if column is not None and column > len(out):
-            gap = column - len(out)
+        if column is not None and column > _width(out):
+            gap = column - _width(out)
         out += " " * gap + token.text
     return out
 
@@ -240,7 +256,7 @@ def _alignment_targets(lines: list[_Line]) -> dict[int, dict[int, int]]:
             for position, token_index in slots[slot]:
                 column = lines[position].tokens[token_index].column
                 prefix = _render_line(lines[position], None, targets.get(position, {}), stop=token_index)
-                if len(prefix) + 1 <= column:
+                if _width(prefix) + 1 <= column:
                     by_column.setdefault(column, []).append((position, token_index))
             for column, entries in by_column.items():
                 if len(entries) >= 2:
@@ -341,11 +357,15 @@ def run_fmt(paths: Sequence[Path], check: bool = False, diff: bool = False) -> i
     for file in files:
         shown = str(file)
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(Diagnostic("CPF-E011", Severity.ERROR, f"cannot read {shown}: {error}"))
+            data = file.read_bytes()
+        except OSError as error:
+            problems.append(Diagnostic("CPF-E011", Severity.ERROR, f"cannot read {shown}: {error.strerror}"))
             continue
-        sources[shown] = text
+        decoded = decode_rule_file(data, shown)  # as `cpf check` reads it (a byte-order mark dropped)
+        if isinstance(decoded, Diagnostic):
+            problems.append(decoded)
+            continue
+        text = sources[shown] = decoded
         try:
             formatted = format_checked(text, shown)
         except CpfError as error:
@@ -354,7 +374,7 @@ def run_fmt(paths: Sequence[Path], check: bool = False, diff: bool = False) -> i
         except FormatError as error:
             problems.append(Diagnostic("CPF-E014", Severity.ERROR, str(error), hint="report it with the file"))
             continue
-        if formatted == text:
+        if formatted == text and not data.startswith(codecs.BOM_UTF8):  # the mark is dropped when formatting
             continue
         changed.append(shown)
         if check:

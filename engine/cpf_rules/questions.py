@@ -30,6 +30,9 @@ def _problem(text: str, message: str, hint: str | None = None, suggestions: tupl
     )
 
 
+_LIST_HINT = "`cpf docs -o site/` writes the list of the rules and parameters that can be asked (site/index.html)"
+
+
 def parse_question(text: str, model: RuleSet) -> Question:
     """Parse and check one question against the rule set; raise CpfError if it is wrong."""
     match = _QUESTION.match(text)
@@ -47,7 +50,7 @@ def parse_question(text: str, model: RuleSet) -> Question:
         raise _problem(
             text,
             f"no rule or parameter is named `{name}`",
-            did_you_mean(suggestions) or "`cpf check --list` shows the rules",
+            did_you_mean(suggestions) or _LIST_HINT,
             suggestions,
         )
     canonical = name if kind is None else f"{name}({argument})"

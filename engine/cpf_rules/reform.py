@@ -114,7 +114,11 @@ def load_reform(path: Path) -> Reform:
     unknown = set(data) - {"name", "title", "overrides", "replace_rules", "years", "measures", "description"}
     if unknown:
         raise _error(f"unknown keys {sorted(unknown)}", shown, "keys: name, overrides, replace_rules, years, measures")
-    overrides = tuple(overrides_from_data(data["overrides"], f"{shown}: overrides")) if "overrides" in data else ()
+    overrides = (
+        tuple(overrides_from_data(data["overrides"], f"{shown}: overrides", text=text, file=shown, at=("overrides",)))
+        if "overrides" in data
+        else ()
+    )
     replace = data.get("replace_rules") or {}
     if not isinstance(replace, dict):
         raise _error("`replace_rules` maps a rule file of rules/ to its replacement", shown)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -210,7 +211,9 @@ class AstBuilder:
     def quantity(self, meta: Any, children: list[Any]) -> ast.Quantity:
         text = str(children[0])
         unit = str(children[1]) if len(children) > 1 else None
-        return ast.Quantity(self._span(meta), Fraction(text), unit, "." not in text)
+        # Through Decimal: Fraction("…") refuses texts of more than 4,300 digits (a ValueError);
+        # the checker reports any literal longer than the limits (CPF-E206) at its place.
+        return ast.Quantity(self._span(meta), Fraction(Decimal(text)), unit, "." not in text)
 
     @with_meta
     def date_literal(self, meta: Any, children: list[Any]) -> ast.DateLiteral:

@@ -32,7 +32,7 @@ Fraction(12, 1)
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation, Overflow
 from fractions import Fraction
 
 
@@ -87,24 +87,49 @@ def is_terminating(value: Fraction) -> bool:
     return denominator == 1
 
 
+def _exact_context() -> Context:
+    """A decimal context wide enough that no operation on our values rounds or overflows."""
+    return Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation, Overflow])
+
+
+def _decimal_places(denominator: int) -> int:
+    """The number of decimal places of a terminating fraction with this denominator:
+    the larger exponent of 2 and 5 in it (8 = 2³ → 3: 1/8 = 0.125)."""
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    return max(twos, fives)
+
+
+_INEXACT_PLACES = 20
+
+
 def to_decimal(value: Fraction, places: int | None = None) -> Decimal:
     """The exact Decimal of a terminating fraction (``places`` pads with zeros).
 
+    Exact whatever the number of digits: the digits are computed on integers, never by
+    a division in a 28-digit context (``12345678901234567890123456789`` stays itself).
     A non-terminating value is rounded half-even to 20 decimal places; callers that
     need exactness check :func:`is_terminating` first (rendering marks it ``≈``).
+
+    >>> to_decimal(Fraction(12345678901234567890123456789, 100), places=2)
+    Decimal('123456789012345678901234567.89')
+    >>> to_decimal(Fraction(10**30, 3))
+    Decimal('333333333333333333333333333333.33333333333333333333')
     """
+    context = _exact_context()
     if is_terminating(value):
-        result = Decimal(value.numerator) / Decimal(value.denominator)
-        exponent = 0
-        while Fraction(result) != value:  # widen precision for very long expansions
-            exponent += 28
-            result = Decimal(value.numerator).scaleb(exponent) / Decimal(value.denominator)
-            result = result.scaleb(-exponent)
-        if places is not None and -result.as_tuple().exponent < places:  # type: ignore[operator]
-            result = result.quantize(Decimal(1).scaleb(-places))
-        return result.normalize() if places is None and result == result.to_integral() else result
-    quantum = Decimal(1).scaleb(-20)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
+        exponent = _decimal_places(value.denominator)
+        coefficient = value.numerator * (10**exponent // value.denominator)
+        result = Decimal(coefficient).scaleb(-exponent, context)
+        if places is not None and exponent < places:
+            result = result.quantize(Decimal(1).scaleb(-places), context=context)
+        return result.normalize(context) if places is None and exponent == 0 else result
+    return Decimal(round(value * 10**_INEXACT_PLACES)).scaleb(-_INEXACT_PLACES, context)
 
 
 def plain_number(value: Fraction, places: int | None = None) -> str:
@@ -136,7 +161,7 @@ def french_number(value: Fraction, places: int | None = None) -> str:
     '≈ 0,435594'
     """
     if not is_terminating(value) and places is None:
-        text = format(to_decimal(value).quantize(Decimal("0.000001")), "f")
+        text = format(to_decimal(value).quantize(Decimal("0.000001"), context=_exact_context()), "f")
         prefix = "≈ "
     else:
         text = plain_number(value, places)

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from ..api import evaluate
+from ..diagnostics import Diagnostic
 from ..model import RuleSet
 from ..render.html import citation_head, esc, value_text
 from ..render.html_page import page
 from ..render.labels import words
 from ..render.values import machine_value
-from ..trace import CitedVersion, Result, TraceNode
+from ..trace import CitedVersion, FlagNote, Result, TraceNode
 from ..types import Type
 from .branches import source_text
 from .sides import Side
@@ -213,6 +214,27 @@ def _article_refs(change: StepChange) -> str:
     return " / ".join(refs)
 
 
+def side_warnings(report: DiffReport) -> list[tuple[str, Diagnostic]]:
+    """The warnings of the two evaluations (a what-if value, CPF-W604; an uncertain
+    reading, CPF-W601…), each once, marked ``+`` when only the new side has it, ``-``
+    when only the old side has it, `` `` when both have it."""
+    old, new = report.old_result.warnings, report.new_result.warnings
+    marked = [("+" if warning not in old else " ", warning) for warning in new]
+    return marked + [("-", warning) for warning in old if warning not in new]
+
+
+def step_flags(change: StepChange) -> list[tuple[str, FlagNote]]:
+    """The flags of a changed step (a what-if value, an uncertain reading), marked as
+    :func:`side_warnings` marks warnings."""
+    old = change.old.flags if change.old is not None else ()
+    new = change.new.flags if change.new is not None else ()
+    return [("+" if flag not in old else " ", flag) for flag in new] + [("-", f) for f in old if f not in new]
+
+
+def _warning_text(warning: Diagnostic) -> str:
+    return f"{warning.code} {warning.message}" + (f" ({warning.span})" if warning.span else "")
+
+
 def render_diff_text(report: DiffReport, lang: str = "fr") -> str:
     w = words(lang)
     lines = [
@@ -250,6 +272,14 @@ def render_diff_text(report: DiffReport, lang: str = "fr") -> str:
             tail = f"  [{delta}]" if delta else ""
             refs = _article_refs(step)
             lines.append(f"    {name}  {before} → {after}{tail}" + (f"  {refs}" if refs else ""))
+            for mark, flag in step_flags(step):
+                lines.append(
+                    f"    {'  ' * step.depth}{mark} ⚠ {w.get(flag.kind, flag.kind)} : {flag.text} ({flag.span})"
+                )
+    warnings = side_warnings(report)
+    if warnings:
+        lines += ["", w["warnings"] + " :"]
+        lines += [f"  {mark} {_warning_text(warning)}" for mark, warning in warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -262,6 +292,7 @@ def _node_json(node: TraceNode | None) -> dict[str, Any] | None:
     if node.detail is not None:
         data["detail"] = node.detail
     data["citations"] = [c.to_json() for c in node.citations]
+    data["flags"] = [{"kind": f.kind, "text": f.text, "location": f.span.to_json()} for f in node.flags]
     return data
 
 
@@ -291,6 +322,10 @@ def diff_to_json(report: DiffReport) -> dict[str, Any]:
             }
             for q in report.questions
         ],
+        "warnings": {
+            "old": [d.to_json() for d in report.old_result.warnings],
+            "new": [d.to_json() for d in report.new_result.warnings],
+        },
         "provenance": {
             "engine_version": report.new_result.engine_version,
             "facts_sha256": report.new_result.facts_digest,
@@ -337,9 +372,14 @@ def render_diff_html(report: DiffReport, lang: str = "fr") -> str:
                 step.old.value if step.old else None, step.new.value if step.new else None, step.type, lang
             )
             indent = "&#160;&#160;" * step.depth
+            flags = "".join(
+                f"<div class='flag'>{esc(mark)} ⚠ {esc(w.get(flag.kind, flag.kind))} : {esc(flag.text)} "
+                f"<span class='dim'>({esc(str(flag.span))})</span></div>"
+                for mark, flag in step_flags(step)
+            )
             rows.append(
                 f"<tr class='changed'><td>{indent}<code>{esc(step.step)}</code><br>"
-                f"<span class='dim'>{esc(step.label or '')}</span></td>"
+                f"<span class='dim'>{esc(step.label or '')}</span>{flags}</td>"
                 f"<td class='num'>{esc(_value(step.old, lang))}</td><td class='num'>{esc(_value(step.new, lang))}</td>"
                 f"<td class='num'>{esc(step_delta)}</td><td>{cites}</td></tr>"
             )
@@ -348,6 +388,10 @@ def render_diff_html(report: DiffReport, lang: str = "fr") -> str:
             f"<th>{esc(w['old'])}</th><th>{esc(w['new'])}</th><th>{esc(w['delta'])}</th>"
             f"<th>{esc(w['articles'])}</th></tr>{''.join(rows)}</table></section>"
         )
+    warnings = side_warnings(report)
+    if warnings:
+        items = "".join(f"<li>{esc(mark)} {esc(_warning_text(warning))}</li>" for mark, warning in warnings)
+        parts.append(f"<section class='warnings'><h2>{esc(w['warnings'])}</h2><ul>{items}</ul></section>")
     if report.command:
         parts.append(
             f"<section class='provenance'><h2>{esc(w['replay'])}</h2><code>{esc(report.command)}</code></section>"

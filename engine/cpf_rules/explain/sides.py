@@ -72,8 +72,9 @@ def _extract_revision(spec: str, revision: str, into: Path) -> str:
     return commit
 
 
-def read_reform(path: Path) -> tuple[str, list[object]]:
-    """The title and the override list of a reform file."""
+def read_reform(path: Path) -> tuple[str, list[object], str, tuple[str, ...]]:
+    """The title, the override list, the text of a reform file and the key of the list
+    in it (``("overrides",)`` or ``()``), to place each override in the file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -85,6 +86,7 @@ def read_reform(path: Path) -> tuple[str, list[object]]:
     except YamlError as error:
         raise CpfError([error.diagnostic]) from None
     title = path.name
+    at: tuple[str, ...] = ()
     if isinstance(data, dict) and "overrides" in data:
         # The `cpf reform` format: {name, overrides, years, replace_rules}; `years` names the
         # population's years and does not matter here (the questions name their periods).
@@ -101,7 +103,7 @@ def read_reform(path: Path) -> tuple[str, list[object]]:
                 ]
             )
         title = str(data.get("title") or data.get("name") or path.name)
-        data = data["overrides"]
+        data, at = data["overrides"], ("overrides",)
     if not isinstance(data, list):
         raise CpfError(
             [
@@ -114,7 +116,7 @@ def read_reform(path: Path) -> tuple[str, list[object]]:
                 )
             ]
         )
-    return title, data
+    return title, data, text, at
 
 
 @contextmanager
@@ -130,7 +132,8 @@ def load_side(spec: str | None, reform: Path | None) -> Iterator[Side]:
         else:
             rules, name = load_rules(Path(spec)), spec
         if reform is not None:
-            title, data = read_reform(reform)
-            rules = apply_overrides(rules, overrides_from_data(data, str(reform)))
+            title, data, text, at = read_reform(reform)
+            overrides = overrides_from_data(data, str(reform), text=text, file=str(reform), at=at)
+            rules = apply_overrides(rules, overrides)
             name = f"{name} + {title}"
         yield Side(rules, name)
