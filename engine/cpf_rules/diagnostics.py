@@ -9,6 +9,7 @@ or as JSON for machines (the HTTP API, editors).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -136,6 +137,25 @@ def did_you_mean(suggestions: Sequence[str]) -> str | None:
     return "did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
 
 
+_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _lines_as_numbered(file: str, source: str) -> list[str]:
+    """The lines of ``source`` as its reader numbered them: PyYAML breaks lines at CR,
+    LF, NEL, U+2028 and U+2029; Lark (rule files) and the JSON reader at LF only. Not
+    ``str.splitlines``, which also breaks at form feeds: the line shown under a
+    diagnostic would be another one than its number says.
+
+    >>> _lines_as_numbered("rules/a.cpf", "a\\fb\\r\\nc")
+    ['a\\x0cb', 'c']
+    >>> _lines_as_numbered("facts.yaml", "a\\u2028b\\rc")
+    ['a', 'b', 'c']
+    """
+    if file.endswith((".yaml", ".yml")):
+        return _YAML_LINE_BREAK.split(source)
+    return [line[:-1] if line.endswith("\r") else line for line in source.split("\n")]
+
+
 def render_text(diagnostic: Diagnostic, sources: dict[str, str] | None = None) -> str:
     """Render one diagnostic for a terminal: header, location, source line, caret, hint."""
     lines = [f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
@@ -144,7 +164,7 @@ def render_text(diagnostic: Diagnostic, sources: dict[str, str] | None = None) -
         lines.append(f"  --> {span}")
         source = (sources or {}).get(span.file)
         if source is not None:
-            source_lines = source.splitlines()
+            source_lines = _lines_as_numbered(span.file, source)
             if 1 <= span.line <= len(source_lines):
                 text = source_lines[span.line - 1].expandtabs(4)
                 gutter = str(span.line)

@@ -2,13 +2,17 @@
 
 A file belongs to the rule set of the nearest folder named ``rules`` above it (else
 its own folder); the whole rule set is checked — with the open, unsaved buffers in
-place of the files on disk — because names are global across files. Positions: the
-engine counts lines and columns from 1 in characters; LSP counts from 0 in UTF-16
-code units, which are the same for every character of the BMP (French included).
+place of the files on disk — because names are global across files. Positions go
+through :mod:`.positions`: the engine counts lines at ``\\n`` from 1 in characters, LSP
+at ``\\r\\n``, ``\\n`` and ``\\r`` from 0 in UTF-16 code units (or the encoding the
+client negotiated). A diagnostic without a place (an unreadable file) is shown at the
+top of the file it names, else of the file being edited: never dropped.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +22,12 @@ from ..diagnostics import Diagnostic, Span
 from ..loader import CheckReport, check_rules
 from ..model import RuleSet
 from ..syntax import node_text
+from .positions import Encoding, LineIndex, convention_of
 
 _WORD = re.compile(r"[A-Z]+:[A-Za-z0-9][A-Za-z0-9.\-]*|[A-Za-z_][A-Za-z0-9_]*")
+_NAMED_FILE = re.compile(r"[^\s`'\"()\[\],;:]+\.(?:cpf|yaml|yml|json)\b")
+_MAX_TEXT_READ = 4 * 1024 * 1024
+"""Largest file read from disk to place a diagnostic in it (a larger one: the engine's lines and columns)."""
 
 
 def rules_dir_for(path: Path) -> Path:
@@ -53,26 +61,81 @@ class Workspace:
         return report
 
 
-def diagnostics_by_file(report: CheckReport) -> dict[str, list[Diagnostic]]:
+def diagnostics_by_file(report: CheckReport, rules_dir: Path, current: str) -> dict[str, list[Diagnostic]]:
+    """The diagnostics of a check by file display name, none dropped.
+
+    A diagnostic without a place (``CPF-E011`` a file that is not UTF-8, ``CPF-E010``…)
+    is put at the start of the file its message names when that file exists, else at
+    the start of ``current`` (the display name of the document being edited), its
+    message saying that it has no place in a file.
+    """
     grouped: dict[str, list[Diagnostic]] = {}
     for diagnostic in report.diagnostics:
         if diagnostic.span is not None:
             grouped.setdefault(diagnostic.span.file, []).append(diagnostic)
+            continue
+        named = file_named_in(diagnostic.message, rules_dir)
+        target = named or current
+        placed = dataclasses.replace(
+            diagnostic,
+            span=Span(target, 1, 1, 1, 2),
+            message=diagnostic.message if named else f"{diagnostic.message} (for the rule set: no place in a file)",
+        )
+        grouped.setdefault(target, []).append(placed)
     return grouped
 
 
-def lsp_range(span: Span) -> tuple[int, int, int, int]:
-    """(start line, start character, end line, end character), 0-based, end exclusive."""
-    return span.line - 1, span.column - 1, span.end_line - 1, max(span.end_column - 1, span.column)
+def file_named_in(message: str, rules_dir: Path) -> str | None:
+    """The first display name in a message (``rules/x.cpf``) of an existing file of the workspace."""
+    for match in _NAMED_FILE.finditer(message):
+        name = match.group()
+        if name.startswith("/") or ".." in name.split("/"):
+            continue
+        if file_of(rules_dir, name).is_file():
+            return name
+    return None
 
 
-def word_at(text: str, line: int, character: int) -> str | None:
-    """The name or article reference under a 0-based position."""
-    lines = text.splitlines()
-    if not 0 <= line < len(lines):
+def text_of(rules_dir: Path, name: str, sources: dict[str, str]) -> str | None:
+    """The text a file's spans count in: its buffer or checked source, else the file on
+    disk (undecodable bytes replaced); ``None`` when it cannot be read."""
+    if name in sources:
+        return sources[name]
+    path = file_of(rules_dir, name)
+    try:
+        if os.stat(path).st_size > _MAX_TEXT_READ:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
         return None
-    for match in _WORD.finditer(lines[line]):
-        if match.start() <= character <= match.end():
+
+
+def lsp_range(span: Span, text: str | None = None, encoding: Encoding = "utf-16") -> tuple[int, int, int, int]:
+    """(start line, start character, end line, end character), 0-based, end exclusive.
+
+    With the text the span counts in, lines are LSP's (``\\r`` included) and characters
+    code units of ``encoding``; without it, the engine's lines and columns less one.
+    """
+    if text is None:
+        return span.line - 1, span.column - 1, span.end_line - 1, max(span.end_column - 1, span.column)
+    index = LineIndex(text, convention_of(span.file))
+    start = index.engine_offset(span.line, span.column)
+    end = max(index.engine_offset(span.end_line, span.end_column), start)
+    if end == start and start < len(text) and text[start] not in "\r\n":
+        end += 1  # an empty span still marks the character it starts at
+    return (*index.lsp_position(start, encoding), *index.lsp_position(end, encoding))
+
+
+def word_at(text: str, line: int, character: int, encoding: Encoding = "utf-16") -> str | None:
+    """The name or article reference under an LSP position (0-based, lines cut at
+    ``\\r\\n``, ``\\n`` and ``\\r`` only, characters in code units of ``encoding``)."""
+    index = LineIndex(text, "lsp")
+    content = index.lsp_line(line)
+    if content is None:
+        return None
+    column = index.lsp_offset(line, character, encoding) - index.lsp_offset(line, 0, encoding)
+    for match in _WORD.finditer(content):
+        if match.start() <= column <= match.end():
             return match.group()
     return None
 
