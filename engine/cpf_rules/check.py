@@ -26,6 +26,8 @@ MAX_DECIMALS = 12
 (``facts.MAX_INTEGER_DIGITS``/``MAX_DECIMALS``, CPF-F107; a test keeps them equal, and
 the facts module is not imported here: it is not part of what the rules cache keys on)."""
 
+_WHOLE_LIMIT = 10**MAX_INTEGER_DIGITS
+
 ROUNDING_FUNCTIONS: dict[str, Type] = {
     "round_up_to_cent": MONEY,
     "round_half_up_to_cent": MONEY,
@@ -179,7 +181,10 @@ class _Checker:
         """CPF-E206: a number literal within the bounds of facts (CPF-F107), so that every
         value a rule file writes is one a holder's facts could hold (12 digits before the
         decimal point, 12 after)."""
-        before, after = literal_digits(expr.value)
+        value = expr.value
+        if value.denominator == 1 and -_WHOLE_LIMIT < value.numerator < _WHOLE_LIMIT:
+            return  # most literals: a whole number of at most 12 digits
+        before, after = literal_digits(value)
         if before <= MAX_INTEGER_DIGITS and after <= MAX_DECIMALS:
             return
         found = f"{before} digit(s) before the decimal point and {after} after it"
