@@ -63,6 +63,10 @@ def _classes() -> dict[str, type]:
     return _CLASSES
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Values written as they are (:meth:`Encoder.encode` returns them unchanged)."""
+
+
 class Encoder:
     """Turns values into their JSON-ready form, numbering the files of their spans.
 
@@ -109,10 +113,11 @@ class Encoder:
             if type(span) is not Span:
                 raise TypeError("cannot cache a node without a span")
             index = self.files.setdefault(span.file, len(self.files))
-            encoded = {
-                name: [index, span.line, span.column, span.end_line, span.end_column]
-                + [self.encode(getattr(value, field)) for field in names[1:]]
-            }
+            encoded = {name: [index, span.line, span.column, span.end_line, span.end_column]}
+            items = encoded[name]
+            for field in names[1:]:
+                item = getattr(value, field)
+                items.append(item if type(item) in _PLAIN else self.encode(item))  # most fields: a name
         else:
             encoded = {name: [self.encode(getattr(value, field)) for field in names]}
         self.order.append(value)

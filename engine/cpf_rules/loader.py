@@ -182,13 +182,17 @@ def _read_sources(rules_dir: Path) -> dict[str, str]:
     return sources
 
 
-def _fingerprint(sources: dict[str, str], legal_refs_dir: Path, problems: list[Diagnostic] | None = None) -> str:
+def _fingerprint(
+    sources: dict[str, str], legal_refs_dir: Path, problems: list[Diagnostic] | None = None
+) -> tuple[str, list[bytes]]:
     """The rules' fingerprint: every rule file and every ``.yaml``/``.json`` file of
-    ``legal_refs_dir`` (names and bytes). What there cannot be read goes to ``problems``
-    (CPF-E324, when given) and into the fingerprint as such."""
+    ``legal_refs_dir`` (names and bytes); and what was read of the legal references (the
+    key of their own cache entry, hashed only if that entry is looked up). What there
+    cannot be read goes to ``problems`` (CPF-E324, when given) and into both as such."""
     digest = hashlib.sha256()
     for name in sorted(sources):
         digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    refs: list[bytes] = []
     unreadable: list[Unreadable] = []
     for parts, path in _files_under(legal_refs_dir, unreadable, ".yaml"):
         name = parts[-1]
@@ -196,15 +200,19 @@ def _fingerprint(sources: dict[str, str], legal_refs_dir: Path, problems: list[D
         if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".json"):  # Path.suffix
             try:
                 with open(path, "rb") as stream:
-                    digest.update("/".join(parts).encode() + b"\0" + stream.read() + b"\0")
+                    part = "/".join(parts).encode() + b"\0" + stream.read() + b"\0"
+                digest.update(part)
+                refs.append(part)
             except OSError as error:
                 unreadable.append((parts, path, os_error_reason(error)))
     above = legal_refs_dir.name or str(legal_refs_dir)
     for parts, _, why in unreadable:
-        digest.update(b"\1" + "/".join(parts).encode() + b"\0" + why.encode() + b"\0")
+        part = b"\1" + "/".join(parts).encode() + b"\0" + why.encode() + b"\0"
+        digest.update(part)
+        refs.append(part)
         if problems is not None:
             problems.append(unreadable_legal_ref("/".join((above, *parts)), why))
-    return "sha256:" + digest.hexdigest()
+    return "sha256:" + digest.hexdigest(), refs
 
 
 _CACHE: dict[tuple[str, str, str, bool], RuleSet] = {}
@@ -234,7 +242,7 @@ def check_rules(
     if overlay:  # an editor's buffer may keep the byte-order mark a file on disk loses here
         sources = dict(sorted({**sources, **{k: v.removeprefix("\ufeff") for k, v in overlay.items()}}.items()))
     unreadable_refs: list[Diagnostic] = []
-    fingerprint = _fingerprint(sources, refs_dir, unreadable_refs)
+    fingerprint, refs_read = _fingerprint(sources, refs_dir, unreadable_refs)
     key = (str(rules_dir.resolve()), str(refs_dir.resolve()), fingerprint, lints)
     if key in _CACHE:
         cached = _CACHE[key]
@@ -252,7 +260,7 @@ def check_rules(
         try:
             if unreadable_refs:  # seen while fingerprinting (a loop of links): the cache's listing skips them
                 raise CpfError(unreadable_refs)
-            registry = load_legal_refs_cached(refs_dir)  # cache.py: keyed on every file
+            registry = load_legal_refs_cached(refs_dir, refs_read)  # cache.py: keyed on what was read
         except CpfError as error:
             bag.extend(error.diagnostics)
             registry = LegalRegistry({})
