@@ -1,14 +1,15 @@
 """HTML rendering of results: one self-contained page an auditor can open, print or file.
 
 No network, no CDN: the stylesheet and the few lines of script are inline, and the only
-links are the official texts of the articles. The page starts with the summary (one
-line per question, French number and date formats), then the provenance, the warnings,
-any extra section (counterfactuals, ...), then the trace as a tree of ``<details>``:
-each step shows its label, value, branch, the facts and parameters it read, the
-``if`` conditions met with the arm not taken greyed as "non applicable", the exceptions
-that did not apply (greyed), and each article cited with the wording (or summary) of
-the version in force and a link to the official text. A memoised step met again is
-rendered once; later occurrences link to it (a click opens its ancestors).
+links go to the texts that were read (Légifrance or a mirror, with their confidence
+grade). The page starts with the summary (one line per question, French number and date
+formats), then the provenance, the warnings, any extra section (counterfactuals, ...),
+then the trace as a tree of ``<details>``: each step shows its label, value, branch, the
+facts and parameters it read, the ``if`` conditions met with the arm not taken greyed as
+"non applicable", the exceptions that did not apply (greyed), and each article cited
+with the wording (or summary) of the version in force and a link to the text that was
+read. A memoised step met again is rendered once; later occurrences link to it (a click
+opens its ancestors).
 
 Every string that comes from facts, rule files or legal references is HTML-escaped.
 """
