@@ -45,19 +45,22 @@ def _loader() -> type[yaml.SafeLoader]:
         duplicate keys."""
 
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            seen: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
+            # One pass, building the mapping as SafeConstructor would: a `<<` merge key or a
+            # `=` value key has no constructor here (an error at its key), so PyYAML's
+            # flatten_mapping would have nothing to do.
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a TypeError
                     raise yaml.constructor.ConstructorError(
                         None, None, "a key must be a name or a number, not a list or a mapping", key_node.start_mark
                     )
-                if isinstance(key, (str, int, bool, Decimal)) and key in seen:
+                if isinstance(key, (str, int, bool, Decimal)) and key in mapping:
                     raise yaml.constructor.ConstructorError(
                         None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
                     )
-                seen[key] = key_node
-            return super().construct_mapping(node, deep=deep)
+                mapping[key] = self.construct_object(value_node, deep=deep)
+            return mapping
 
     _DecimalSafeLoader.yaml_implicit_resolvers = {
         key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
