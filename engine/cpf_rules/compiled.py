@@ -77,8 +77,6 @@ class _RuleInfo:
     """Its ``uncertain`` / ``interpretation`` notes, warned about whenever it is evaluated."""
     may_lack_a_version: bool
     """Whether one of its citations can miss a version in legal_refs/ (CPF-W603)."""
-    height: int
-    """Its deepest formula (:meth:`RuleSet.formula_height`), counted against MAX_NESTING."""
     default_branch: str = "default"
 
 
@@ -152,7 +150,6 @@ class CompiledRuleSet:
             f"rule:{rule.name}",
             tuple(FlagNote(f.kind, f.text, f.span) for f in rule.flags),
             self._may_lack_a_version(rule.citations),
-            self.model.formula_height(rule.name),
         )
         self.rule_info[rule.name] = info
         return info

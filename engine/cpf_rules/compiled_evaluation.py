@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .diagnostics import Span
-from .evaluate import MAX_DEPTH, MAX_NESTING, MISSING, Evaluation, _Frame, period_date, period_text
+from .evaluate import MAX_DEPTH, MAX_NESTING, MISSING, NESTING_WATCH, Evaluation, _Frame, period_date, period_text
 from .facts import Facts
 from .trace import CitedVersion, FlagNote, TraceNode
 
@@ -114,12 +114,14 @@ class CompiledEvaluation(Evaluation):
             year = year_of_period(period)
             if year is None:
                 return super().call_rule(rule, period, call_span)  # raises CPF-R008
-        if key in self._active_keys or len(self.active) >= MAX_DEPTH or self.nesting + info.height > MAX_NESTING:
+        depth = len(self.active)
+        if key in self._active_keys or (
+            depth >= NESTING_WATCH and (depth >= MAX_DEPTH or self.nesting_with(rule.name) > MAX_NESTING)
+        ):
             return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)
-        self.nesting += info.height
         frame = _Frame()
         self.frames.append(frame)
         if year is not None:
@@ -137,7 +139,6 @@ class CompiledEvaluation(Evaluation):
             self.frames.pop()
             self.active.pop()
             self._active_keys.discard(key)
-            self.nesting -= info.height
         if info.flags:
             self._note_flags(info.flags)
         node = TraceNode(

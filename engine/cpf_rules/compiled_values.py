@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import ast
 from .compiled_evaluation import _YEARS, CompiledEvaluation, year_of_period
 from .diagnostics import Span
-from .evaluate import MAX_DEPTH, MAX_NESTING, Evaluation, period_date, period_text
+from .evaluate import MAX_DEPTH, MAX_NESTING, NESTING_WATCH, Evaluation, period_date, period_text
 from .trace import TraceNode
 
 if TYPE_CHECKING:
@@ -48,12 +48,14 @@ class CompiledValueEvaluation(CompiledEvaluation):
             year = year_of_period(period)
             if year is None:
                 return Evaluation.call_rule(self, rule, period, call_span)  # raises CPF-R008
-        if key in self._active_keys or len(self.active) >= MAX_DEPTH or self.nesting + info.height > MAX_NESTING:
+        depth = len(self.active)
+        if key in self._active_keys or (
+            depth >= NESTING_WATCH and (depth >= MAX_DEPTH or self.nesting_with(rule.name) > MAX_NESTING)
+        ):
             return Evaluation.call_rule(self, rule, period, call_span)  # raises CPF-R004 / R003
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)
-        self.nesting += info.height
         on = year[0] if year is not None else period_date(period, self.as_of)
         try:
             env: dict[str, Any] = {info.formal: period} if info.formal is not None else {}
@@ -61,7 +63,6 @@ class CompiledValueEvaluation(CompiledEvaluation):
         finally:
             self.active.pop()
             self._active_keys.discard(key)
-            self.nesting -= info.height
         if branch is None:
             branch = info.default_branch
             if info.may_lack_a_version:  # the interpreter cites the rule's articles here

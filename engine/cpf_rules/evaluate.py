@@ -21,6 +21,7 @@ from . import ast
 from .calendar import CALENDAR
 from .diagnostics import Diagnostic, Severity, Span
 from .facts import Facts
+from .limits import MAX_NESTING_DEPTH
 from .model import RuleSet
 from .trace import CitedVersion, Decision, FlagNote, TraceNode
 from .types import BOOLEAN, INTEGER, Type
@@ -37,6 +38,12 @@ an evaluation can use, so that every evaluator (interpreter, compiled, without t
 stops at the same call with the same CPF-R003 instead of running out of Python's
 stack at a point that depends on its own frames. The bundled rules reach 575
 (balance(2060) of the examples: 140 calls deep, formulas at most 16 high)."""
+
+NESTING_WATCH = MAX_NESTING // MAX_NESTING_DEPTH - 1
+"""Rule calls deep enough to sum the formula heights: below it, the calls (this one
+included) are at most ``MAX_NESTING // MAX_NESTING_DEPTH`` formulas of at most
+MAX_NESTING_DEPTH expressions each (CPF-E013), so they cannot pass MAX_NESTING; the
+common case thus costs one comparison per call."""
 
 RECURSION_LIMIT = 20 * MAX_DEPTH + 4 * MAX_NESTING
 """Python's recursion limit during an evaluation: the interpreter uses at most 20
@@ -180,9 +187,6 @@ class Evaluation:
         self._step_limit = MAX_STEPS
         self.memo: dict[tuple[str, Any], tuple[Any, TraceNode]] = {}
         self.active: list[tuple[str, Any]] = []
-        self.nesting = 0
-        """The formula heights of the rules in :attr:`active`, summed (:data:`MAX_NESTING`)."""
-        self.heights = model.formula_heights
         self.frames: list[_Frame] = [_Frame()]
         self.steps = 0
         self.flags: dict[tuple[str, str, Span], FlagNote] = {}
@@ -231,7 +235,6 @@ class Evaluation:
             # before MAX_DEPTH rule calls: the same verdict, never a RecursionError.
             # (MAX_NESTING makes this a last resort: no rule set is known to reach it.)
             self.active.clear()
-            self.nesting = 0
             raise _error(
                 "CPF-R003",
                 f"{name}({period_text(period)}) nests too deep to be evaluated (rule calls and formulas together)",
@@ -323,12 +326,10 @@ class Evaluation:
                 call_span,
                 hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
             )
-        height = self.heights.get(rule.name) or self.model.formula_height(rule.name)
-        if self.nesting + height > MAX_NESTING:
+        if len(self.active) >= NESTING_WATCH and self.nesting_with(rule.name) > MAX_NESTING:
             raise self._nested_too_deep(rule, period, call_span)
         self.reached.add(f"rule:{rule.name}")
         self.active.append(key)
-        self.nesting += height
         self.frames.append(_Frame())
         try:
             env: dict[str, Any] = {rule.formals[0].name: period} if rule.formals else {}
@@ -340,7 +341,6 @@ class Evaluation:
         finally:
             self.frames.pop()
             self.active.pop()
-            self.nesting -= height
         applied = next((e for e in rule.exceptions if branch == f"exception {e.name}"), None)
         node = TraceNode(
             kind="rule",
@@ -359,6 +359,11 @@ class Evaluation:
         self.memo[key] = (value, node)
         self._emit(node)
         return value
+
+    def nesting_with(self, name: str) -> int:
+        """The formula heights of the rules being evaluated and of rule ``name``, summed."""
+        height = self.model.formula_height
+        return sum(height(active) for active, _ in self.active) + height(name)
 
     def _nested_too_deep(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> EvaluationError:
         """CPF-R003 for formulas nested deeper than :data:`MAX_NESTING` along the calls."""

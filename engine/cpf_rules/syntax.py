@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .diagnostics import CpfError, Diagnostic, Severity, Span
+from .limits import MAX_NESTING_DEPTH as MAX_NESTING_DEPTH  # re-exported: tests and tools read it here
 from .limits import MAX_RULE_FILE_BYTES as MAX_RULE_FILE_BYTES  # re-exported: tests and tools read it here
 from .paths import grammar_file
 from .syntax_build import META_METHODS, AstBuilder, _token_span, source_lines
@@ -29,11 +30,6 @@ if TYPE_CHECKING:
     import lark
     from lark import Token
     from lark.exceptions import UnexpectedInput
-
-MAX_NESTING_DEPTH = 100
-"""Deepest syntax tree accepted (CPF-E013); the bundled rules reach 14. The later stages
-walk the tree recursively, so 10,000 nested `-` or `if` get a diagnostic, not a
-RecursionError. Parentheses alone add no level and are bounded by the file size."""
 
 # What each terminal is called in an error message.
 _TERMINAL_WORDS = {

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import MAX_DEPTH, MAX_NESTING, MAX_STEPS, RECURSION_LIMIT, period_date
+from ..evaluate import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT, period_date
 from ..model import RuleSet
 from . import vectors as vx
 from .aggregates import ItemRef, Items, aggregate, align, empty, item_field, lift
@@ -74,7 +74,6 @@ class BatchEvaluation:
         self.parameters: dict[tuple[str, Any], Vec] = {}  # (parameter, date) → its uniform value
         self.constants: dict[int, Vec] = {}  # id(quantity literal) → its value
         self.active: list[tuple[str, Any]] = []
-        self.nesting = 0  # the formula heights of the active rules, summed (as the scalar engine counts)
         self.owner: Any = None  # item → row, inside an aggregate
         self.steps = 0  # steps of the question, for every holder (an upper bound of each one's)
         self.extra: Any = None  # None, or each holder's steps beyond ``steps`` (its list items' share)
@@ -146,11 +145,9 @@ class BatchEvaluation:
             if key not in self.counted:
                 self._recount(key, span)
             return cached
-        height = self.model.formula_height(rule.name)
-        if key in self.active or len(self.active) >= MAX_DEPTH or self.nesting + height > MAX_NESTING:
+        if key in self.active or len(self.active) >= MAX_DEPTH or self._nesting_with(rule.name) > MAX_NESTING:
             raise Unvectorisable(f"{rule.name} recurses too deep or on itself", span)
         self.active.append(key)
-        self.nesting += height
         saved_owner, self.owner = self.owner, None
         steps, extra, first = self.steps, self.extra, len(self.counted_order)
         try:
@@ -159,7 +156,6 @@ class BatchEvaluation:
         finally:
             self.owner = saved_owner
             self.active.pop()
-            self.nesting -= height
         # A parameter with no value that no `otherwise` of this rule caught: an error.
         result = Vec(result.data, result.missing, False, union(result.fallback, result.undefined))
         self.memo[key] = result
@@ -167,6 +163,13 @@ class BatchEvaluation:
         self.costs[key] = (self.steps - steps, added, tuple(self.counted_order[first:]))
         self._count(key)
         return result
+
+    def _nesting_with(self, name: str) -> int:
+        """As the scalar engine sums them (MAX_NESTING): the formula heights of the active rules and ``name``."""
+        if len(self.active) < NESTING_WATCH:
+            return 0  # too few calls to pass MAX_NESTING (see evaluate.NESTING_WATCH)
+        height = self.model.formula_height
+        return sum(height(active) for active, _ in self.active) + height(name)
 
     def _rule_value(self, rule: ast.RuleDecl, env: dict[str, Any]) -> Vec:
         taken: list[tuple[Any, Vec]] = []
