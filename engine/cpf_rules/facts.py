@@ -504,24 +504,25 @@ class FactsReader:
 
     # ---- after the schema: what JSON Schema cannot say ---------------------------------
     def _semantic_problems(self, document: dict[str, Any]) -> tuple[list[Diagnostic], bool]:
-        """Problems of a schema-valid document that JSON Schema cannot express (F106-F108),
-        and whether the walk met a value only the precise path may judge (see
+        """Problems of a schema-valid document that JSON Schema cannot express (F106-F108,
+        F111), and whether the walk met a value only the precise path may judge (see
         :meth:`_fast_accepts`)."""
         problems: list[Diagnostic] = []
         loose = False
 
-        def too_large(value: int | Decimal, path: list[Any]) -> None:
-            text = str(value)
+        def refuse(code: str, path: list[Any], what: str, expected: str, found: str, hint: str | None = None) -> None:
+            where = _json_path(path)
             problems.append(
                 Diagnostic(
-                    "CPF-F108",
-                    Severity.ERROR,
-                    f"{_json_path(path)} is too large or too precise",
-                    path=_json_path(path),
-                    expected=f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after it",
-                    found=_found(value) if len(text) < 40 else f"a number written with {len(text)} characters",
+                    code, Severity.ERROR, f"{where} {what}", path=where, expected=expected, found=found, hint=hint
                 )
             )
+
+        def too_large(value: int | Decimal, path: list[Any]) -> None:
+            text = str(value)
+            found = _found(value) if len(text) < 40 else f"a number written with {len(text)} characters"
+            digits = f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after it"
+            refuse("CPF-F108", path, "is too large or too precise", digits, found)
 
         def walk(value: Any, schema: dict[str, Any], path: list[Any]) -> None:
             # The JSON types first, by exact type (the common case, one test each); `path`
@@ -551,15 +552,12 @@ class FactsReader:
                     try:
                         datetime.date.fromisoformat(value)
                     except ValueError:
-                        problems.append(
-                            Diagnostic(
-                                "CPF-F106",
-                                Severity.ERROR,
-                                f"{_json_path(path)} is not a calendar date",
-                                path=_json_path(path),
-                                expected="a date that exists, written YYYY-MM-DD",
-                                found=_found(value),
-                            )
+                        refuse(
+                            "CPF-F106",
+                            path,
+                            "is not a calendar date",
+                            "a date that exists, written YYYY-MM-DD",
+                            _found(value),
                         )
             elif kind is bool or value is None:
                 return
@@ -575,17 +573,9 @@ class FactsReader:
                     and schema.get("x-cpf-type") == "money"
                     and value != value.quantize(_CENT)
                 ):
-                    problems.append(
-                        Diagnostic(
-                            "CPF-F111",
-                            Severity.ERROR,
-                            f"{_json_path(path)} is not a whole number of cents",
-                            path=_json_path(path),
-                            expected="an amount in euros with at most 2 decimals (e.g. 12.34)",
-                            found=_found(value),
-                            hint="amounts on the account and on payslips are in euros and cents",
-                        )
-                    )
+                    expected = "an amount in euros with at most 2 decimals (e.g. 12.34)"
+                    hint = "amounts on the account and on payslips are in euros and cents"
+                    refuse("CPF-F111", path, "is not a whole number of cents", expected, _found(value), hint)
             elif isinstance(value, (dict, list)):  # a subclass: walked as its JSON type
                 walk(dict(value) if isinstance(value, dict) else list(value), schema, path)
 
