@@ -45,21 +45,28 @@ def _loader() -> type[yaml.SafeLoader]:
         duplicate keys."""
 
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            # One pass, building the mapping as SafeConstructor would: a `<<` merge key or a
-            # `=` value key has no constructor here (an error at its key), so PyYAML's
-            # flatten_mapping would have nothing to do.
-            mapping: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            # The keys first (a key given twice is reported before any bad value, as
+            # before), then the values, each node constructed once; as SafeConstructor
+            # would build it: a `<<` merge key or a `=` value key has no constructor here
+            # (an error at its key), so its flatten_mapping would have nothing to do.
+            keys: list[Any] = []
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a TypeError
                     raise yaml.constructor.ConstructorError(
                         None, None, "a key must be a name or a number, not a list or a mapping", key_node.start_mark
                     )
-                if isinstance(key, (str, int, bool, Decimal)) and key in mapping:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
-                    )
-                mapping[key] = self.construct_object(value_node, deep=deep)
+                if isinstance(key, (str, int, bool, Decimal)):
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"the key `{key}` is given twice in this mapping", key_node.start_mark
+                        )
+                    seen.add(key)
+                keys.append(key)
+            mapping: dict[Any, Any] = {}
+            for key, (_, value_node) in zip(keys, node.value, strict=True):
+                mapping[key] = self.construct_object(value_node, deep=deep)  # `~` twice: the last one, as PyYAML
             return mapping
 
     _DecimalSafeLoader.yaml_implicit_resolvers = {
