@@ -94,3 +94,23 @@ def test_the_line_under_a_diagnostic_is_the_line_its_reader_numbered(file: str, 
     line = 2 if file.endswith(".cpf") else 3
     diagnostic = Diagnostic("CPF-E001", Severity.ERROR, "x", Span(file, line, 1, line, 2))
     assert f"{line} | {shown}" in render_text(diagnostic, {file: source})
+
+
+def test_an_editor_buffer_stands_for_its_file_on_disk_in_the_language_server_check(tmp_path: Path) -> None:
+    """The language server checks unsaved buffers (``overlay``): a file whose bytes on disk
+    are not UTF-8 but whose buffer is fixed, or a new file in an empty rules/, was refused
+    from the disk (CPF-E011, CPF-E010) before the buffers were looked at."""
+    from cpf_rules.loader import check_rules
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    buffer = {"rules/amount.cpf": PARAMETER.format(value="500")}
+    new_file = check_rules(rules, ROOT / "legal_refs", overlay=buffer)
+    assert [d.code for d in new_file.diagnostics if d.is_error] == []
+    assert new_file.ruleset is not None and "amount" not in new_file.ruleset.rules  # a parameter, p
+    assert new_file.ruleset.parameters["p"].values[0].start.isoformat() == "2019-01-01"
+    (rules / "amount.cpf").write_bytes(b"parameter p : money \xff")
+    on_disk = check_rules(rules, ROOT / "legal_refs")
+    assert [d.code for d in on_disk.diagnostics] == ["CPF-E011"]
+    fixed_in_editor = check_rules(rules, ROOT / "legal_refs", overlay=buffer)
+    assert [d.code for d in fixed_in_editor.diagnostics if d.is_error] == []

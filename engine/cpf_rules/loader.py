@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,8 +117,9 @@ def decode_rule_file(data: bytes, shown: str) -> str | Diagnostic:
     return text.removeprefix("\ufeff")
 
 
-def _read_sources(rules_dir: Path) -> dict[str, str]:
-    """Rule files by display name (``rules/accrual/x.cpf``), sorted."""
+def _read_sources(rules_dir: Path, replaced: Collection[str] = ()) -> dict[str, str]:
+    """Rule files by display name (``rules/accrual/x.cpf``), sorted; those ``replaced``
+    (an editor's unsaved buffers stand for them) are not read, nor refused."""
     if not rules_dir.exists():
         raise CpfError(
             [Diagnostic("CPF-E010", Severity.ERROR, f"rules directory not found: {rules_dir}", hint="check the path")]
@@ -133,6 +135,8 @@ def _read_sources(rules_dir: Path) -> dict[str, str]:
         files = [(shown, path) for shown, path in files if shown.endswith(RULE_SUFFIX)]
         for parts, _, why in unreadable:  # it may be a rule file, or a folder of them
             shown = "/".join((*above, *parts)) or str(rules_dir)
+            if shown in replaced:
+                continue
             problems.append(
                 Diagnostic(
                     "CPF-E011",
@@ -144,6 +148,8 @@ def _read_sources(rules_dir: Path) -> dict[str, str]:
                 )
             )
     for shown, path in files:
+        if shown in replaced:
+            continue
         try:
             size = os.stat(path).st_size
             if size > MAX_RULE_FILE_BYTES:  # refused before reading it into memory
@@ -175,7 +181,7 @@ def _read_sources(rules_dir: Path) -> dict[str, str]:
             problems.append(text)
         else:
             sources[shown] = text
-    if not files and not problems:
+    if not files and not problems and not replaced:
         problems.append(Diagnostic("CPF-E010", Severity.ERROR, f"no {RULE_SUFFIX} rule file under {rules_dir}"))
     if problems:
         raise CpfError(problems)
@@ -236,7 +242,7 @@ def check_rules(
     rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
     refs_dir = _legal_refs_for(rules_dir, Path(legal_refs_dir) if legal_refs_dir else None)
     try:
-        sources = _read_sources(rules_dir)
+        sources = _read_sources(rules_dir, overlay.keys() if overlay else ())
     except CpfError as error:
         return CheckReport(error.diagnostics, {}, None)
     if overlay:  # an editor's buffer may keep the byte-order mark a file on disk loses here
