@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import cpf_rules.legal_refs as legal_refs_module
-from cpf_rules import cache
+from cpf_rules import cache, loader
 from cpf_rules.diagnostics import Diagnostic, Severity, Span, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,11 +73,12 @@ def test_an_edited_legal_refs_reader_misses_the_cached_registry(
         return real(directory)
 
     monkeypatch.setattr(legal_refs_module, "load_legal_refs", counting)
-    first = cache.load_legal_refs_cached(refs)
-    cache.load_legal_refs_cached(refs)
+    _, content = loader._fingerprint({}, refs)  # what the loader reads of legal_refs/
+    first = cache.load_legal_refs_cached(refs, content)
+    cache.load_legal_refs_cached(refs, content)
     assert len(built) == 1  # read from the entry the second time
     monkeypatch.setattr(cache, "_engine_code", lambda: "legal_refs.py edited")
-    again = cache.load_legal_refs_cached(refs)
+    again = cache.load_legal_refs_cached(refs, content)
     assert len(built) == 2 and again == first
 
 

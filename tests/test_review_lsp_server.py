@@ -3,8 +3,8 @@
 Real LSP messages to ``python -m cpf_rules.lsp`` (the client of ``test_lsp.py``):
 diagnostics after an emoji are in UTF-16 units (or the encoding negotiated), a
 CR-only buffer is reported on its lines, hover and definition find the name under
-the cursor after a U+2028 or in a CR-only buffer, and a diagnostic without a place
-(a sibling rule file that is not UTF-8, an empty rules/ folder) is published.
+the cursor after a U+2028 or in a CR-only buffer, a sibling rule file that is not UTF-8
+is reported, and an unsaved buffer stands for its file (no "empty rules/" for a new one).
 """
 
 from __future__ import annotations

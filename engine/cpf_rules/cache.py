@@ -167,22 +167,15 @@ def parse_module_cached(source: str, file: str, grammar: bytes | None = None) ->
     return _cached(f"module-{_digest(grammar, file, source)}.json", ast.Module, build)
 
 
-def load_legal_refs_cached(directory: Path, content: list[bytes] | None = None) -> Any:
+def load_legal_refs_cached(directory: Path, content: list[bytes]) -> Any:
     """:func:`cpf_rules.legal_refs.load_legal_refs`, through the cache: keyed on the
     directory, the loader's code and ``content``, the name and bytes of every
-    ``.yaml``/``.json`` file under it as the loader read them while fingerprinting;
-    without it, every file is read here."""
+    ``.yaml``/``.json`` file under it as the loader read them while fingerprinting."""
     from .legal_refs import LegalRegistry, load_legal_refs
 
     if not directory.is_dir():
         return load_legal_refs(directory)  # CPF-E324, whatever an older entry for this path says
-    parts: list[str | bytes] = [str(directory.resolve()), _engine_code()]  # an edited reader misses too
-    if content is not None:
-        parts += content
-    else:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                parts += [path.relative_to(directory).as_posix(), path.read_bytes()]
+    parts: list[str | bytes] = [str(directory.resolve()), _engine_code(), *content]  # an edited reader misses too
     return _cached(f"legal-refs-{_digest(*parts)}.json", LegalRegistry, lambda: load_legal_refs(directory))
 
 

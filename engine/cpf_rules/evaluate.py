@@ -87,6 +87,14 @@ class _Undefined(EvaluationError):
         self.depth = depth
 
 
+def nesting_with(model: RuleSet, active: list[tuple[str, Any]], name: str) -> int:
+    """The formula heights (:meth:`RuleSet.formula_height`) of the ``active`` rule calls
+    and of rule ``name``, summed: what MAX_NESTING bounds (every evaluator and the batch
+    kernel count it so)."""
+    height = model.formula_height
+    return sum(height(rule) for rule, _ in active) + height(name)
+
+
 def _error(code: str, message: str, span: Span | None, hint: str | None = None) -> EvaluationError:
     return EvaluationError(Diagnostic(code, Severity.ERROR, message, span, hint=hint))
 
@@ -362,8 +370,7 @@ class Evaluation:
 
     def nesting_with(self, name: str) -> int:
         """The formula heights of the rules being evaluated and of rule ``name``, summed."""
-        height = self.model.formula_height
-        return sum(height(active) for active, _ in self.active) + height(name)
+        return nesting_with(self.model, self.active, name)
 
     def _nested_too_deep(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> EvaluationError:
         """CPF-R003 for formulas nested deeper than :data:`MAX_NESTING` along the calls."""

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT, period_date
+from ..evaluate import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT, nesting_with, period_date
 from ..model import RuleSet
 from . import vectors as vx
 from .aggregates import ItemRef, Items, aggregate, align, empty, item_field, lift
@@ -168,8 +168,7 @@ class BatchEvaluation:
         """As the scalar engine sums them (MAX_NESTING): the formula heights of the active rules and ``name``."""
         if len(self.active) < NESTING_WATCH:
             return 0  # too few calls to pass MAX_NESTING (see evaluate.NESTING_WATCH)
-        height = self.model.formula_height
-        return sum(height(active) for active, _ in self.active) + height(name)
+        return nesting_with(self.model, self.active, name)
 
     def _rule_value(self, rule: ast.RuleDecl, env: dict[str, Any]) -> Vec:
         taken: list[tuple[Any, Vec]] = []
