@@ -21,7 +21,7 @@ import pytest
 
 from cpf_rules import evaluate, load_rules
 from cpf_rules.diagnostics import CpfError
-from cpf_rules.facts import MAX_FACTS_BYTES
+from cpf_rules.limits import MAX_FACTS_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = {"years": [{"year": 2019, "worked_hours": 1607}]}

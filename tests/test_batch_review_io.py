@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("numpy")
 
 from cpf_rules.cli import main
-from cpf_rules.facts import MAX_FACTS_BYTES
+from cpf_rules.limits import MAX_FACTS_BYTES
 
 FULL_2019 = '{"id": "ok", "years": [{"year": 2019, "worked_hours": 1607}]}'
 """R6323-1 I: a full-time year 2019 → credit(2019) = 500 €."""

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cpf_rules import load_rules
 from cpf_rules.diagnostics import CpfError
-from cpf_rules.facts import _python_validator
+from cpf_rules.facts_diagnostics import python_validator
 from fuzzing import TRIED, evaluate_outcome, fuzz_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
@@ -138,7 +138,7 @@ def test_fast_validator_never_accepts_what_jsonschema_refuses(document: Any) -> 
     if not isinstance(document, dict):
         return
     reader = load_rules().facts_reader
-    python_errors = list(_python_validator(reader.schema).iter_errors(document))
+    python_errors = list(python_validator(reader.schema).iter_errors(document))
     accepted, _ = reader._fast_accepts(document)
     if python_errors:
         assert not accepted, [e.message for e in python_errors]

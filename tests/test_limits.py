@@ -17,7 +17,7 @@ import pytest
 
 from cpf_rules import evaluate, load_rules
 from cpf_rules.diagnostics import CpfError
-from cpf_rules.facts import MAX_FACTS_BYTES, MAX_LIST_ITEMS
+from cpf_rules.limits import MAX_FACTS_BYTES, MAX_LIST_ITEMS
 from cpf_rules.loader import check_rules
 from cpf_rules.syntax import MAX_NESTING_DEPTH, MAX_RULE_FILE_BYTES, parse_module
 from fuzzing import bundled_sources, check_sources

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from cpf_rules import check, evaluate, load_rules
-from cpf_rules import facts as facts_module
+from cpf_rules import evaluate, load_rules
 from cpf_rules.cli import main
 from cpf_rules.diagnostics import CpfError
 from cpf_rules.fmt import format_checked, format_source, tokenize_line
@@ -141,12 +140,20 @@ def test_a_number_literal_beyond_the_facts_bounds_is_cpf_e206(tmp_path: Path) ->
     ]
 
 
-def test_the_literal_bounds_are_the_facts_bounds() -> None:
-    assert (
-        (check.MAX_INTEGER_DIGITS, check.MAX_DECIMALS)
-        == (facts_module.MAX_INTEGER_DIGITS, facts_module.MAX_DECIMALS)
-        == (12, 12)
-    )
+def test_the_literal_bounds_are_the_facts_bounds(law: RuleSet) -> None:
+    # A number of 13 digits is refused in a rule file (CPF-E206) and in the facts
+    # (CPF-F108) with the same bound; 12 digits pass both (cpf_rules.limits).
+    facts = {"years": [{"year": 2024, "worked_hours": 1_234_567_890_123}]}
+    with pytest.raises(CpfError) as caught:
+        evaluate(law, facts, ["balance(2024)"], as_of=AS_OF)
+    [too_large] = caught.value.diagnostics
+    with pytest.raises(CpfError) as refused:
+        apply_overrides(law, [Override("annual_amount", datetime.date(2024, 1, 1), "1234567890123 EUR")])
+    [literal] = refused.value.diagnostics
+    assert (too_large.code, literal.code) == ("CPF-F108", "CPF-E206")
+    assert too_large.expected == literal.expected == "at most 12 digits before the decimal point and 12 after it"
+    evaluate(law, {"years": [{"year": 2024, "worked_hours": 123_456_789_012}]}, ["balance(2024)"], as_of=AS_OF)
+    apply_overrides(law, [Override("annual_amount", datetime.date(2024, 1, 1), "123456789012 EUR")])
 
 
 def test_a_what_if_value_beyond_the_bounds_is_cpf_e206(law: RuleSet) -> None:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import CpfError, Diagnostic, Severity
-from .evaluate import Evaluation, EvaluationError
+from .evaluate import Evaluation
+from .evaluation_errors import EvaluationError
 from .facts import Facts
 from .loader import check_rules, load_rules
 from .model import RuleSet

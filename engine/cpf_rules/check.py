@@ -8,42 +8,15 @@ values. It also records the calls between rules for the cycle check (:mod:`cycle
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
-from fractions import Fraction
 
 from . import ast
-from .calendar import CALENDAR_FUNCTIONS
+from .check_calls import ROUNDING_FUNCTIONS, CallChecks, CallEdge
+from .check_literals import check_literal_size, literal_digits
 from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
-from .resolve import BUILTIN_FUNCTIONS, Symbols
+from .resolve import Symbols
 from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, UNKNOWN, YEAR, Type, Unit, unit_of_literal
-
-MAX_INTEGER_DIGITS = 12
-MAX_DECIMALS = 12
-"""The bounds of a number literal (CPF-E206): those of a number in the facts
-(``facts.MAX_INTEGER_DIGITS``/``MAX_DECIMALS``, CPF-F107; a test keeps them equal, and
-the facts module is not imported here: it is not part of what the rules cache keys on)."""
-
-_WHOLE_LIMIT = 10**MAX_INTEGER_DIGITS
-
-ROUNDING_FUNCTIONS: dict[str, Type] = {
-    "round_up_to_cent": MONEY,
-    "round_half_up_to_cent": MONEY,
-    "round_up_to_hour": HOURS,
-    "round_to_nearest_hour": HOURS,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class CallEdge:
-    """rule ``caller`` calls rule ``callee`` on the same, an earlier or another period."""
-
-    caller: str
-    callee: str
-    step: str  # "same" | "earlier" | "other" | "none"
-    span: Span
 
 
 @dataclass
@@ -52,7 +25,7 @@ class CheckResult:
     edges: list[CallEdge] = field(default_factory=list)
 
 
-class _Checker:
+class _Checker(CallChecks):
     def __init__(self, symbols: Symbols, bag: DiagnosticBag) -> None:
         self.symbols = symbols
         self.bag = bag
@@ -177,34 +150,13 @@ class _Checker:
             )
         self.current_rule = None
 
-    def _check_literal_size(self, expr: ast.Quantity) -> None:
-        """CPF-E206: a number literal within the bounds of facts (CPF-F107), so that every
-        value a rule file writes is one a holder's facts could hold (12 digits before the
-        decimal point, 12 after)."""
-        value = expr.value
-        if value.denominator == 1 and -_WHOLE_LIMIT < value.numerator < _WHOLE_LIMIT:
-            return  # most literals: a whole number of at most 12 digits
-        before, after = literal_digits(value)
-        if before <= MAX_INTEGER_DIGITS and after <= MAX_DECIMALS:
-            return
-        found = f"{before} digit(s) before the decimal point and {after} after it"
-        expected = f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after it"
-        self.bag.error(
-            "CPF-E206",
-            f"number too large or too precise: {found}",
-            expr.span,
-            hint="amounts, hours and shares of the law need far fewer digits; check the number",
-            expected=expected,
-            found=found,
-        )
-
     # ---- expressions -----------------------------------------------------------------
     def infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
         return self._record(expr, self._infer(expr, scope))
 
     def _infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
         if isinstance(expr, ast.Quantity):
-            self._check_literal_size(expr)
+            check_literal_size(self.bag, expr)
             unit = unit_of_literal(expr.unit)
             if expr.unit == "days":
                 return DAYS
@@ -315,117 +267,6 @@ class _Checker:
             f"unknown name `{name}`",
             expr.span,
             hint=did_you_mean(suggestions) or "declare it as an input, a parameter or a rule",
-            suggestions=suggestions,
-        )
-        return UNKNOWN
-
-    def _edge(self, callee: str, step: str, span: Span) -> None:
-        if self.current_rule is not None:
-            self.result.edges.append(CallEdge(self.current_rule.name, callee, step, span))
-
-    def _period_step(self, arg: ast.Expr) -> str:
-        rule = self.current_rule
-        if rule is None or not rule.formals:
-            return "other"
-        formal = rule.formals[0].name
-        if isinstance(arg, ast.Name) and arg.name == formal:
-            return "same"
-        if (
-            isinstance(arg, ast.Binary)
-            and arg.op == "-"
-            and isinstance(arg.left, ast.Name)
-            and arg.left.name == formal
-            and isinstance(arg.right, ast.Quantity)
-            and arg.right.value > 0
-        ):
-            return "earlier"
-        return "other"
-
-    def _arity(self, expr: ast.Call, count: int, shape: str, scope: dict[str, Type]) -> bool:
-        if len(expr.args) != count:
-            self.bag.error(
-                "CPF-E105",
-                f"`{expr.name}` takes {count} argument{'s' if count != 1 else ''}, not {len(expr.args)}",
-                expr.span,
-                hint=f"write {shape}",
-            )
-            for arg in expr.args:
-                self.infer(arg, scope)
-            return False
-        return True
-
-    def _infer_call(self, expr: ast.Call, scope: dict[str, Type]) -> Type:
-        name = expr.name
-        symbols = self.symbols
-        if name in ("min", "max"):
-            if len(expr.args) < 2:
-                self.bag.error("CPF-E105", f"`{name}` takes at least 2 arguments", expr.span)
-            types = [self.infer(a, scope) for a in expr.args]
-            if not types:
-                return Type("number")
-            first = types[0]
-            for operand, type_ in zip(expr.args[1:], types[1:], strict=False):
-                if not type_.same_shape(first) or first.kind not in ("number", "date", "year"):
-                    code = "CPF-E201" if type_.kind == first.kind == "number" else "CPF-E202"
-                    self._mismatch(operand.span, first.display(), type_, f"all arguments of `{name}` must agree", code)
-            return Type(
-                first.kind, first.unit, all(t.integer for t in types), first.name, any(t.optional for t in types)
-            )
-        if name in CALENDAR_FUNCTIONS:
-            if not self._arity(expr, 2, f"{name}(DATE, DATE)", scope):
-                return INTEGER
-            date_types = [self.infer(a, scope) for a in expr.args]
-            for date_arg, date_type in zip(expr.args, date_types, strict=True):
-                self._expect(date_arg, date_type, DATE, f"`{name}` counts between two dates")
-            return INTEGER.as_optional(any(t.optional for t in date_types))
-        if name in ROUNDING_FUNCTIONS:
-            expected = ROUNDING_FUNCTIONS[name]
-            if not self._arity(expr, 1, f"{name}(VALUE)", scope):
-                return expected
-            found = self.infer(expr.args[0], scope)
-            self._expect(expr.args[0], found, expected, f"`{name}` rounds {expected.display()}")
-            return expected.as_optional(found.optional)
-        if name in symbols.rules:
-            rule = symbols.rules[name]
-            if not rule.formals:
-                self.bag.error(
-                    "CPF-E105", f"rule `{name}` has no period: write `{name}` without parentheses", expr.span
-                )
-                return symbols.type_of(rule.type)
-            formal = symbols.type_of(rule.formals[0].type)
-            if self._arity(expr, 1, f"{name}({rule.formals[0].name})", scope):
-                arg = self.infer(expr.args[0], scope)
-                self._expect(expr.args[0], arg, formal, f"the period of `{name}`")
-                self._require_present(expr.args[0], arg, f"the period of `{name}`")
-                self._edge(name, self._period_step(expr.args[0]), expr.span)
-            return symbols.type_of(rule.type)
-        if name in symbols.inputs:
-            decl = symbols.inputs[name]
-            declared = symbols.type_of(decl.type).as_optional(decl.optional)
-            if decl.section != "year":
-                self.bag.error("CPF-E105", f"input `{name}` is not given per year: write `{name}`", expr.span)
-                return declared
-            if self._arity(expr, 1, f"{name}(y)", scope):
-                arg = self.infer(expr.args[0], scope)
-                self._expect(expr.args[0], arg, YEAR, f"the year of input `{name}`")
-                return declared.as_optional(declared.optional or arg.optional)
-            return declared
-        if name in symbols.parameters:
-            declared = symbols.type_of(symbols.parameters[name].type)
-            if self._arity(expr, 1, f"{name}(y.start)", scope):
-                arg = self.infer(expr.args[0], scope)
-                self._expect(expr.args[0], arg, DATE, f"the date of parameter `{name}`")
-                return declared.as_optional(arg.optional)
-            return declared
-        for argument in expr.args:
-            self.infer(argument, scope)
-        callables = [*symbols.rules, *symbols.parameters, *symbols.inputs, *BUILTIN_FUNCTIONS]
-        suggestions = suggest(name, callables)
-        self.bag.error(
-            "CPF-E101",
-            f"unknown function, rule or parameter `{name}`",
-            expr.name_span,
-            hint=did_you_mean(suggestions),
             suggestions=suggestions,
         )
         return UNKNOWN
@@ -555,25 +396,6 @@ class _Checker:
         self._expect(expr.body, body, BOOLEAN, f"`{expr.kind}` tests a condition")
         self._require_present(expr.body, body, f"what `{expr.kind}` tests")
         return BOOLEAN
-
-
-def literal_digits(value: Fraction) -> tuple[int, int]:
-    """Digits of a number literal before and after the decimal point (a literal is a
-    terminating decimal; trailing zeros after the point are not counted).
-
-    >>> literal_digits(Fraction(12345678901234567890123456789)), literal_digits(Fraction(-1, 8))
-    ((29, 0), (0, 3))
-    """
-    magnitude = abs(value)
-    whole = magnitude.numerator // magnitude.denominator
-    before = Decimal(whole).adjusted() + 1 if whole else 0  # no str(): exact for any length
-    denominator, after = magnitude.denominator, 0
-    while denominator != 1 and after <= MAX_DECIMALS:
-        denominator = denominator // math.gcd(denominator, 10)
-        after += 1
-    if denominator != 1:  # more than MAX_DECIMALS places, or not a decimal (never from the parser)
-        after = MAX_DECIMALS + 1
-    return before, after
 
 
 def _plain(text: str) -> str:

@@ -39,15 +39,10 @@ from .compiled_ops import (
     ticked,
 )
 from .compiled_values import CompiledValueEvaluation
-from .evaluate import (
-    MISSING,
-    Evaluation,
-    _error,
-    _outside_calendar,
-    constant_value,
-)
+from .evaluate import Evaluation
+from .evaluation_errors import MISSING, error, outside_calendar
 from .facts import Facts
-from .model import RuleSet
+from .model import RuleSet, constant_value
 from .trace import CitedVersion, FlagNote, Result, TraceNode
 from .types import Type
 
@@ -251,7 +246,7 @@ class CompiledRuleSet:
             def unchecked(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
                 if base_code(ev, env) is MISSING:
                     return MISSING
-                raise _error("CPF-R900", "internal error: unchecked expression", span)
+                raise error("CPF-R900", "internal error: unchecked expression", span)
 
             return ticked(span, unchecked)
         if target_type.kind == "year":
@@ -323,7 +318,7 @@ class CompiledRuleSet:
 
             def divide(a: Any, b: Any) -> Any:
                 if b == 0:
-                    raise _error("CPF-R006", "division by zero", span, hint="guard the division with an `if`")
+                    raise error("CPF-R006", "division by zero", span, hint="guard the division with an `if`")
                 return (a if type(a) is Fraction else Fraction(a)) / (b if type(b) is Fraction else Fraction(b))
 
             return on_two_arguments(span, left, right, divide)
@@ -336,7 +331,7 @@ class CompiledRuleSet:
                     return calendar_arithmetic(a, b)
                 except OverflowError:  # a date pushed past year 9999 or before year 1
                     days = int(b) if op == "+" else -int(b)
-                    raise _outside_calendar(f"{a.isoformat()} + {days} days", span) from None
+                    raise outside_calendar(f"{a.isoformat()} + {days} days", span) from None
 
         return on_two_arguments(span, left, right, function)
 

@@ -24,7 +24,7 @@ from . import ast
 from .calendar import CALENDAR
 from .compiled_ops import FRACTION_GREATER, FRACTION_LESS, Code, on_one_argument, on_two_arguments
 from .diagnostics import Span
-from .evaluate import MISSING, _outside_calendar
+from .evaluation_errors import MISSING, outside_calendar
 from .types import Type
 from .values import ROUNDINGS
 
@@ -206,7 +206,7 @@ def year_bound(month: int, day: int, span: Span) -> Any:
             try:
                 known = bounds.setdefault(year, datetime.date(year, month, day))
             except ValueError:
-                raise _outside_calendar(f"the year {year}", span) from None
+                raise outside_calendar(f"the year {year}", span) from None
         return known
 
     return bound

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .compiled_ops import Code, ticked
-from .evaluate import MISSING, _Frame, _Undefined
-from .trace import Decision, TraceNode
+from .evaluation_errors import MISSING, Undefined
+from .trace import Decision, Frame, TraceNode
 from .types import INTEGER, Type
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def compile_otherwise(compiler: CompiledRuleSet, expr: ast.Otherwise, scope: fro
         mark = len(children)
         try:
             value = left(ev, env)
-        except _Undefined as undefined:
+        except Undefined as undefined:
             if undefined.depth != depth:
                 raise
             del children[mark:]
@@ -68,7 +68,7 @@ def compile_let(compiler: CompiledRuleSet, expr: ast.Let, scope: frozenset[str])
     value_type = compiler.model.types.get(id(expr.value), Type("number"))
 
     def let(ev: CompiledEvaluation, env: dict[str, Any]) -> Any:
-        ev.frames.append(_Frame())
+        ev.frames.append(Frame())
         try:
             value = value_code(ev, env)
             frame = ev.frames[-1]
@@ -109,7 +109,7 @@ def compile_aggregate(compiler: CompiledRuleSet, expr: ast.Aggregate, scope: fro
         if items is MISSING:
             return MISSING
         selected = 0
-        ev.frames.append(_Frame())
+        ev.frames.append(Frame())
         try:
             results: list[Any] = []
             for item in items:

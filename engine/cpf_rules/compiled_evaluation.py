@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .diagnostics import Span
-from .evaluate import MAX_DEPTH, MAX_NESTING, MISSING, NESTING_WATCH, Evaluation, _Frame, period_date, period_text
+from .evaluate import Evaluation
+from .evaluation_errors import MISSING
 from .facts import Facts
-from .trace import CitedVersion, FlagNote, TraceNode
+from .limits import MAX_DEPTH, MAX_NESTING, NESTING_WATCH
+from .periods import period_date, period_text
+from .trace import CitedVersion, FlagNote, Frame, TraceNode
 
 if TYPE_CHECKING:
     from .compiled import CompiledRuleSet, _ExceptionInfo, _RuleInfo
@@ -82,7 +85,7 @@ class CompiledEvaluation(Evaluation):
 
     def _first_parameter_read(self, parameter: ast.ParameterDecl, on: datetime.date, span: Span) -> Any:
         """First read of this parameter on this date in this process: the interpreter's own
-        code, with all its effects (it raises _Undefined when there is no value); its step
+        code, with all its effects (it raises Undefined when there is no value); its step
         is kept for the next reads."""
         value = Evaluation._parameter(self, parameter, on, span)
         chosen = [dated for dated in parameter.values if dated.start <= on][-1]
@@ -122,7 +125,7 @@ class CompiledEvaluation(Evaluation):
         self.reached.add(info.reached)
         self.active.append(key)
         self._active_keys.add(key)
-        frame = _Frame()
+        frame = Frame()
         self.frames.append(frame)
         if year is not None:
             on, shown = year
@@ -166,7 +169,7 @@ class CompiledEvaluation(Evaluation):
         nodes: list[TraceNode] = []
         shown_period = shown if info.formal is not None else None
         for exception in info.exceptions:
-            frame = _Frame()
+            frame = Frame()
             self.frames.append(frame)
             try:
                 holds = exception.condition(self, env)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .diagnostics import Span
-from .evaluate import MISSING
+from .evaluation_errors import MISSING
 from .types import Type
 
 if TYPE_CHECKING:

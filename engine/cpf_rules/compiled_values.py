@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from . import ast
 from .compiled_evaluation import _YEARS, CompiledEvaluation, year_of_period
 from .diagnostics import Span
-from .evaluate import MAX_DEPTH, MAX_NESTING, NESTING_WATCH, Evaluation, period_date, period_text
+from .evaluate import Evaluation
+from .limits import MAX_DEPTH, MAX_NESTING, NESTING_WATCH
+from .periods import period_date, period_text
 from .trace import TraceNode
 
 if TYPE_CHECKING:

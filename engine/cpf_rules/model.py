@@ -54,7 +54,7 @@ class RuleSet:
     def formula_height(self, name: str) -> int:
         """The deepest formula of rule ``name`` (its body, its exceptions' conditions and
         bodies), in expressions: what one call of it may nest
-        (:data:`cpf_rules.evaluate.MAX_NESTING`). Computed on first use, once per rule."""
+        (:data:`cpf_rules.limits.MAX_NESTING`). Computed on first use, once per rule."""
         height = self.formula_heights.get(name)
         if height is None:
             rule = self.symbols.rules[name]
@@ -72,3 +72,15 @@ class RuleSet:
         """The JSON Schema of a facts document for this rule set."""
         schema: dict[str, Any] = self.facts_reader.schema
         return schema
+
+
+def constant_value(expr: ast.Expr) -> Any:
+    """The value of a constant expression (a default, a dated value): a literal, an enum
+    case (by name) or a negated quantity. Shared by the interpreter, the compiled
+    evaluator and the batch kernel."""
+    if isinstance(expr, (ast.Quantity, ast.DateLiteral, ast.TextLiteral, ast.BoolLiteral)):
+        return expr.value
+    if isinstance(expr, (ast.Name, ast.FieldAccess)):
+        return expr.name
+    assert isinstance(expr, ast.Unary) and isinstance(expr.operand, ast.Quantity)
+    return -expr.operand.value

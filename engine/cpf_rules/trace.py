@@ -101,6 +101,18 @@ class TraceNode:
         return f"{self.name}({self.period})" if self.period is not None else self.name
 
 
+class Frame:
+    """Trace material an evaluator collects while evaluating one rule, exception or let:
+    the steps it read and the ``if`` decisions it took (a plain slotted class: one is
+    built per rule evaluated, and a dataclass's default factories cost twice as much)."""
+
+    __slots__ = ("children", "decisions")
+
+    def __init__(self) -> None:
+        self.children: list[TraceNode] = []
+        self.decisions: list[Decision] = []
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The answer to one question: a value with its type and trace, or an error."""

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import constant_value
+from ..model import constant_value
 from ..resolve import Symbols
 from . import vectors as vx
 from .errors import Unvectorisable

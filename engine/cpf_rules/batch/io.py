@@ -5,7 +5,7 @@ constant in the input size and reading is linear in it. A JSONL line is one fact
 document, kept as its text: :mod:`~cpf_rules.batch.rows` reads it with the JSON
 reader of ``cpf evaluate`` (exact decimals, duplicate keys, NaN and deep nesting
 refused for that line). A line longer than a facts document may be
-(``facts.MAX_FACTS_BYTES``) is never held in memory: it becomes :class:`Oversized`,
+(``limits.MAX_FACTS_BYTES``) is never held in memory: it becomes :class:`Oversized`,
 refused for that line (CPF-F109). A Parquet row is one document whose columns are the
 document's keys (``holder`` a struct, ``years`` and ``ledger`` lists of structs).
 Either may carry an ``id`` (text or integer) that is copied to the output; otherwise
@@ -36,7 +36,7 @@ from typing import IO, Any
 
 from ..atomic_io import atomic_writer
 from ..diagnostics import CpfError, Diagnostic, Severity, Span
-from ..facts import MAX_FACTS_BYTES
+from ..limits import MAX_FACTS_BYTES
 
 RawRow = tuple[int, Any]
 """A row number and its raw document (a JSONL line, or a Parquet row as a dict)."""

@@ -47,8 +47,10 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT, nesting_with, period_date
+from ..evaluate import nesting_with
+from ..limits import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT
 from ..model import RuleSet
+from ..periods import period_date
 from . import vectors as vx
 from .aggregates import ItemRef, Items, aggregate, align, empty, item_field, lift
 from .columns import parameter_by_row, parameter_on, read_input

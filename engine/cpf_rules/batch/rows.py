@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import CpfError, Diagnostic, Severity, Span
-from ..facts import MAX_FACTS_BYTES, Facts, FactsReader
+from ..facts import Facts, FactsReader
+from ..facts_diagnostics import found_text
+from ..limits import MAX_FACTS_BYTES
 from ..yaml_io import YamlError, load_json_text
 from .io import Oversized
 
@@ -93,13 +95,11 @@ def _on_line(diagnostic: Diagnostic, number: int) -> Diagnostic:
 
 
 def _bad_id(value: Any) -> Diagnostic:
-    from ..facts import _found  # the same words as every facts diagnostic
-
     return Diagnostic(
         "CPF-F101",
         Severity.ERROR,
         "$.id has the wrong type",
         path="$.id",
         expected="a text or a whole number identifying the holder",
-        found=_found(value),
+        found=found_text(value),  # the same words as every facts diagnostic,
     )

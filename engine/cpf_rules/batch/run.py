@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..diagnostics import Diagnostic
-from ..evaluate import EvaluationError
+from ..evaluation_errors import EvaluationError
 from ..facts import Facts
 from ..model import RuleSet
 from ..questions import Question

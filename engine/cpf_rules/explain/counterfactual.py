@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..api import evaluate
-from ..evaluate import MISSING
+from ..evaluation_errors import MISSING
 from ..facts import Facts
 from ..model import RuleSet
 from ..trace import Answer, CitedVersion, TraceNode

@@ -19,8 +19,7 @@ from typing import Any
 
 from .. import ast
 from ..diagnostics import Span
-from ..evaluate import constant_value
-from ..model import RuleSet
+from ..model import RuleSet, constant_value
 from ..render.values import machine_value
 from ..types import Type
 
