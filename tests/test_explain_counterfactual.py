@@ -59,25 +59,35 @@ def test_date_of_the_low_qualified_declaration_R6323_3_1_II() -> None:
     declared = found["low_qualified_declared_on"]
     assert declared.old == datetime.date(2020, 2, 10) and declared.new == datetime.date(2022, 1, 1)
     assert (declared.old_result, declared.new_result) == (800, 500)
-    assert declared.step.endswith(" · exception low_qualified")
-    assert declared.change == "exception low_qualified : ne s'applique pas" and declared.holds is False
-    assert {"CT:L6323-11-1", "CT:R6323-3-1"} <= _refs(declared)
+    # The step that turns is the declaration's own rule, low_qualified(2021) (R6323-3-1 II:
+    # from the year of the declaration); the exception of L6323-11-1 stops applying with it.
+    assert declared.step == "low_qualified(2021)"
+    assert declared.change == "low_qualified(2021) → non" and declared.holds is False
+    assert declared.change_in("en") == "low_qualified(2021) → no"
+    assert "CT:R6323-3-1" in _refs(declared)
     # 1,500 h of a 1,582-hour conventional year: below 791 h the worker is under half-time,
     # the exception stops applying and the prorata 500 € × 790.99/1,582 is due.
     worked = found["worked_hours(2021)"]
     assert worked.new == Fraction(79099, 100) and worked.new_result == Fraction(25000, 100)
 
 
-def test_boolean_fact(tmp_path: Path) -> None:
+def _rules_with_test_bonus(tmp_path: Path, fact: str, condition: str) -> Path:
+    """The bundled rules plus a 100 € test bonus (L6323-11 al. 4: a more favourable accrual
+    by agreement) paid when ``condition`` holds on the boolean input ``fact``."""
     shutil.copytree(default_rules_dir(), tmp_path / "rules")
     shutil.copytree(default_legal_refs_dir(), tmp_path / "legal_refs")
     (tmp_path / "rules" / "zz_boolean.cpf").write_text(
-        'input year.test_bonus_eligible : boolean default false "Éligible à un abondement d\'essai"\n'
+        f'input year.test_bonus_eligible : {fact} "Éligible à un abondement d\'essai"\n'
         'rule test_bonus(y : year) : money "Abondement d\'essai" cite CT:L6323-11 "al. 4"\n'
-        "  = if test_bonus_eligible(y) then 100 EUR else 0 EUR\n",
+        f"  = if {condition} then 100 EUR else 0 EUR\n",
         encoding="utf-8",
     )
-    found = _search("part_time_cashier.yaml", "test_bonus(2019)", tmp_path / "rules")
+    return tmp_path / "rules"
+
+
+def test_boolean_fact(tmp_path: Path) -> None:
+    rules = _rules_with_test_bonus(tmp_path, "boolean default false", "test_bonus_eligible(y)")
+    found = _search("part_time_cashier.yaml", "test_bonus(2019)", rules)
     assert [(c.fact, c.old, c.new, c.new_result, c.change) for c in found] == [
         ("test_bonus_eligible(2019)", False, True, 100, "si test_bonus_eligible(y) → oui")
     ]
@@ -100,3 +110,23 @@ def test_shortest_decimal_on_the_far_side() -> None:
     assert _shortest_between(Fraction(80349, 100), Fraction(8035001, 10000), precision) == Fraction(1607, 2)
     assert _shortest_between(Fraction(791), Fraction(790991, 1000), precision) == Fraction(79099, 100)
     assert _shortest_between(Fraction(3, 1), Fraction(4, 1), precision) == Fraction(4)
+
+
+def test_a_yes_no_answer_that_changes_on_the_same_path_L6323_17() -> None:
+    # notice_respected(d) = d <= training_start − 120 days (a training of six months or
+    # more, D6323-4 I 2°): asked on 2026-04-17, the request respects the notice while the
+    # training starts on or after 2026-08-15. One day earlier the answer turns "no" with
+    # no `if` or exception changing: the search counted only path changes and found none.
+    found = {c.fact: c for c in _search("employee_working_time_request.yaml", "notice_respected(2026-04-17)")}
+    start = found["training_start"]
+    assert (start.old, start.new) == (datetime.date(2026, 9, 7), datetime.date(2026, 8, 14))
+    assert (start.old_result, start.new_result) == (True, False)
+    assert "CT:L6323-17" in _refs(start)
+
+
+def test_an_absent_optional_boolean_is_tried(tmp_path: Path) -> None:
+    # The same test bonus as above, its fact optional and absent (an undeclared answer):
+    # given as true it pays 100 €; it was never tried (the search skipped absent facts).
+    rules = _rules_with_test_bonus(tmp_path, "boolean optional", "test_bonus_eligible(y) otherwise false")
+    found = _search("part_time_cashier.yaml", "test_bonus(2019)", rules)
+    assert [(c.fact, c.new, c.new_result) for c in found] == [("test_bonus_eligible(2019)", True, 100)]

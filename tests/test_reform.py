@@ -157,3 +157,23 @@ def test_vectorised_and_one_by_one_reports_agree_on_a_population() -> None:
     totals = vectorised.totals[2027]
     assert totals.reform_credits > totals.law_credits
     assert any(change.question == "credit(2027)" for change in vectorised.changes)
+
+
+def test_abondements_do_not_put_a_holder_at_the_ceiling(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The ceiling limits the droits communs only (L6323-11 al. 1, R6323-1 I): a
+    1,000 € employer abondement is outside it (L6323-4 II). Full time from 2019: 4,000 €
+    at the end of 2026 (8 × 500 €), 500 € credited for 2027 → 4,500 € of droits communs
+    under 5,000 €, so neither holder is at the ceiling, although the balance with the
+    abondement reaches 5,500 € (it was counted at the ceiling)."""
+    years = [{"year": year, "worked_hours": 1607} for year in range(2019, 2028)]
+    ledger = [{"date": "2024-01-10", "kind": "employer_abondement", "amount": 1000}]
+    population = tmp_path / "population.jsonl"
+    population.write_text(
+        json.dumps({"id": "full_time", "facts": {"years": years}})
+        + "\n"
+        + json.dumps({"id": "with_abondement", "facts": {"years": years, "ledger": ledger}})
+        + "\n"
+    )
+    data = _json(capsys, "reform", str(REFORM), "--population", str(population))
+    assert data["totals"]["2027"]["law_at_ceiling"] == data["totals"]["2027"]["reform_at_ceiling"] == 0
+    assert data["totals"]["2027"]["law_credits"] == "1000.00"  # 500 € each, never cut by the ceiling

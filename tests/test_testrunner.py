@@ -84,6 +84,32 @@ def test_coverage_as_json_lists_cases_per_article_and_dated_value(
     assert uncovered and all(coverage["dated_values"][key] == [] for key in uncovered)
 
 
+def test_a_what_if_case_does_not_cover_the_law_value_it_replaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The case replaces the 5,000 € ceiling of R6323-1 I from 2019-01-01 (the law's own
+    # start date): it reaches the override, not the law's value, which stays uncovered;
+    # the 500 € of the same article, read unchanged, is covered.
+    what_if = tmp_path / "what_if.cases.yaml"
+    what_if.write_text(
+        """\
+cases:
+  - name: ceiling 6000 from 2019 (what-if)
+    article: CT:R6323-1
+    facts: {years: [{year: 2019, worked_hours: 1607}]}
+    what_if: [{parameter: euro_ceiling, from: 2019-01-01, value: 6000 EUR}]
+    expect: {ceiling_for(2019): 6000 EUR, credit(2019): 500 EUR}
+""",
+        encoding="utf-8",
+    )
+    argv = ["test", str(what_if), "--coverage", "--format", "json", "--rules", str(default_rules_dir())]
+    status, out = _cpf(capsys, *argv)
+    assert status == 0
+    values = json.loads(out)["coverage"]["dated_values"]
+    assert values["euro_ceiling@2019-01-01"] == []
+    assert values["annual_amount@2019-01-01"] == ["what_if::ceiling 6000 from 2019 (what-if)"]
+
+
 def test_coverage_table(cases_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out = _cpf(capsys, "test", str(cases_file), "-k", "700", "--coverage", "--rules", str(default_rules_dir()))
     assert status == 0

@@ -197,7 +197,10 @@ def run_case(rules: RuleSet, case: Case) -> CaseOutcome:
         outcome.failures.extend(f"{d.code} {d.message} {d.path or d.span or ''}".strip() for d in error.diagnostics)
         return outcome
     outcome.result = result
-    outcome.reached = result.reached
+    # A dated value a what-if replaces is not the law's: the case reached the override
+    # (keyed like the law's value when it starts on the same date), not that value.
+    overridden = {f"value:{o.parameter}@{o.start.isoformat()}" for o in case.what_if}
+    outcome.reached = result.reached - overridden
     articles: set[str] = set()
     for answer in result.answers:
         if answer.question in case.errors:

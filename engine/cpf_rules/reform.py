@@ -4,8 +4,8 @@ A reform file (YAML) overrides parameters from a date (:class:`whatif.Override`)
 and/or replaces whole rule files; the reformed rule set is checked like the law. Each
 holder of a population file is evaluated under the law and under the reform for the
 years of the reform; the report lists, per holder, the values that change, and per
-year the totals: credits paid, holders at the ceiling after the credit, and the cost
-difference (reform − law). Text table, JSON, and CSV written atomically. With the
+year the totals: credits paid, holders at the ceiling after the credit (their droits
+communs: :data:`MEASURES`), and the cost difference (reform − law). Text table, JSON, and CSV written atomically. With the
 ``batch`` extra installed, the population is answered by the vectorised kernel
 (:mod:`cpf_rules.batch`), chunk by chunk, with the scalar engine for what it flags.
 
@@ -17,7 +17,7 @@ Reform file::
     replace_rules:                   # optional: rule file (relative to rules/) → new file
       accrual/employee/euro_era.cpf: my_euro_era.cpf   # relative to the reform file
     years: [2027]
-    measures: {credit: credit, balance: balance, ceiling: ceiling_for}   # the defaults
+    measures: {credit: credit, balance: balance, ceiling: ceiling_for, capped: common_balance}   # the defaults
 
 Population: JSON Lines (one ``{"id": ..., "facts": {...}}`` per line) or YAML
 (``holders: [{id, facts}, ...]``).
@@ -45,7 +45,11 @@ from .reform_report import changes_csv, render_report, report_to_json
 from .whatif import Override, apply_overrides, overrides_from_data
 from .yaml_io import YamlError, load_json_text, load_yaml_text
 
-MEASURES = {"credit": "credit", "balance": "balance", "ceiling": "ceiling_for"}
+MEASURES = {"credit": "credit", "balance": "balance", "ceiling": "ceiling_for", "capped": "common_balance"}
+"""The rules a report reads each year: the credit, the balance, the ceiling, and the part of
+the balance the ceiling limits (``capped``: the droits communs, without the abondements
+and the CEC hours, which L6323-4 II and L5151-10 put outside the ceiling); a holder is at
+the ceiling when ``capped`` reaches ``ceiling``."""
 
 
 @dataclass(frozen=True)
@@ -276,20 +280,21 @@ def compare(
     report = ReformReport(reform, len(holders), totals={year: YearTotals() for year in reform.years})
     m = reform.measures
     questions = [f"{m[kind]}({year})" for year in reform.years for kind in ("credit", "balance", "ceiling")]
+    capped = [f"{m['capped']}({year})" for year in reform.years]  # read for the totals, not listed
     as_of = datetime.date(max(reform.years), 12, 31)
-    law_answers = _answers(law, holders, questions, as_of, vectorised)
-    reform_answers = _answers(reform_rules, holders, questions, as_of, vectorised)
+    law_answers = _answers(law, holders, questions + capped, as_of, vectorised)
+    reform_answers = _answers(reform_rules, holders, questions + capped, as_of, vectorised)
     for holder, before, after in zip(holders, law_answers, reform_answers, strict=True):
         for question in questions:
             if before[question] != after[question]:
                 report.changes.append(Change(holder.id, question, before[question], after[question]))
         for year in reform.years:
             totals = report.totals[year]
-            credit, balance, ceiling = (f"{m[k]}({year})" for k in ("credit", "balance", "ceiling"))
+            credit, limited, ceiling = (f"{m[k]}({year})" for k in ("credit", "capped", "ceiling"))
             totals.law_credits += before[credit]
             totals.reform_credits += after[credit]
-            totals.law_at_ceiling += before[balance] >= before[ceiling]
-            totals.reform_at_ceiling += after[balance] >= after[ceiling]
+            totals.law_at_ceiling += before[limited] >= before[ceiling]
+            totals.reform_at_ceiling += after[limited] >= after[ceiling]
     return report
 
 

@@ -10,7 +10,9 @@ evaluated again with that one fact changed, through the public API, on exact fra
   the threshold, and the shortest decimal on the far side is reported (803.5 h, not
   803.50390625 h). A path change that leaves the result unchanged is stepped over (at
   most three per direction);
-- booleans: the other value; enums: every other case.
+- booleans: the other value; enums: every other case; an absent optional boolean or enum:
+  every value. An absent number or date and the entries of a list are not searched;
+- a yes/no or enum answer also counts any change of its value as a change of path.
 
 Nothing about the rules is known here: the threshold is found by evaluating them. The
 "article that makes the difference" is the one cited by the first step (in trace
@@ -72,6 +74,8 @@ class Counterfactual:
         if self.step.count(" · exception "):
             name = self.step.split(" · exception ", 1)[1]
             return f"exception {name}: {'applies' if self.holds else 'does not apply'}"
+        if self.condition == self.step:  # a yes/no rule that turns
+            return f"{self.step} → {'yes' if self.holds else 'no'}"
         return f"if {self.condition} → {'yes' if self.holds else 'no'}"
 
 
@@ -96,6 +100,8 @@ def signature(trace: TraceNode) -> tuple[Signature, list[tuple[str, ...]]]:
         if node.kind == "rule":
             identity = ("rule", node.key)
             outcome = tuple(d.taken for d in node.decisions)  # the branch follows the exceptions
+            if node.type.kind == "boolean":  # a yes/no rule is a decision of its own
+                outcome = (node.value, *outcome)
         elif node.kind == "exception":
             identity = ("exception", parent, node.name)
             outcome = (node.applies, *(d.taken for d in node.decisions))
@@ -110,6 +116,30 @@ def signature(trace: TraceNode) -> tuple[Signature, list[tuple[str, ...]]]:
 
     walk(trace, "")
     return outcomes, order
+
+
+def _parents(trace: TraceNode) -> dict[tuple[str, ...], tuple[str, ...] | None]:
+    """The nearest enclosing step of each step (as :func:`signature` identifies them), where
+    it is first read."""
+    parents: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+    seen: set[int] = set()
+    stack: list[tuple[TraceNode, str, tuple[str, ...] | None]] = [(trace, "", None)]
+    while stack:
+        node, parent_key, enclosing = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        identity: tuple[str, ...] | None = None
+        if node.kind in ("rule", "parameter"):
+            identity = (node.kind, node.key)
+        elif node.kind == "exception":
+            identity = ("exception", parent_key, node.name)
+        if identity is not None and identity not in parents:
+            parents[identity] = enclosing
+        inner = identity or enclosing
+        for child in reversed(node.children):
+            stack.append((child, node.key if node.kind == "rule" else parent_key, inner))
+    return parents
 
 
 def _find_step(trace: TraceNode, identity: tuple[str, ...]) -> TraceNode | None:
@@ -141,6 +171,8 @@ def _describe_change(old: TraceNode | None, new: TraceNode | None) -> tuple[str,
     if node.kind == "parameter":
         return f"{node.key} : valeur en vigueur depuis le {node.detail}", None, None
     if old is not None and new is not None:
+        if node.type.kind == "boolean" and old.value != new.value:  # a yes/no rule that turns
+            return f"{node.key} → {'oui' if new.value else 'non'}", node.key, bool(new.value)
         for before, after in zip(old.decisions, new.decisions, strict=False):
             if before.taken != after.taken:
                 return f"si {after.condition} → {'oui' if after.taken else 'non'}", after.condition, after.taken
@@ -262,9 +294,15 @@ class _Search:
         self.probe = probe
         self.base = base
         self.base_outcomes, self.base_order = signature(base.trace)
+        self.base_parents = _parents(base.trace)
+        self.categorical = base.type is not None and base.type.kind in ("boolean", "enum")
+        """A yes/no or enum answer: any change of its value counts, even on the same path
+        (``d <= latest_request_date(d)`` turns false with no ``if`` taking another arm)."""
 
     def _differs(self, answer: Answer, reference: Signature) -> bool:
         assert answer.trace is not None
+        if self.categorical and answer.value != self.base.value:
+            return True
         return signature(answer.trace)[0] != reference
 
     def _numeric(
@@ -341,7 +379,8 @@ class _Search:
     def candidates(self, fact: _Fact) -> Iterator[tuple[Any, Answer]]:
         kind = fact.type.kind
         value = fact.value
-        if value is MISSING or value is None:
+        if value is MISSING or value is None:  # an absent fact: what if it were given?
+            yield from self._absent(fact)
             return
         if kind == "boolean":
             answer = self.probe.run(fact, not value)
@@ -365,12 +404,39 @@ class _Search:
 
             yield from self._numeric(fact, to_date, Fraction(value.toordinal()), Fraction(1), None)
 
+    def _absent(self, fact: _Fact) -> Iterator[tuple[Any, Answer]]:
+        """An absent optional fact given: both booleans, every enum case. An absent number or
+        date is not searched: with no value to move from, any value found would be arbitrary."""
+        kind = fact.type.kind
+        tried: list[Any] = []
+        if kind == "boolean":
+            tried = [True, False]
+        elif kind == "enum":
+            assert fact.type.name is not None
+            tried = [case.name for case in self.probe.rules.symbols.enums[fact.type.name].cases]
+        for candidate in tried:
+            answer = self.probe.run(fact, candidate)
+            if answer is not None and answer.value != self.base.value:
+                yield candidate, answer
+
     def explain(self, fact: _Fact, new: Any, answer: Answer) -> Counterfactual:
         assert answer.trace is not None and self.base.trace is not None
         outcomes, _ = signature(answer.trace)
+        # The step that makes the difference: among the steps both evaluations took and whose
+        # outcome changed, the first (in trace order) with no such step inside it: the steps
+        # around it change as a consequence. Failing that, the first step taken or left.
+        flipped = [i for i in self.base_order if i in outcomes and outcomes[i] != self.base_outcomes[i]]
+        parents = self.base_parents
+        enclosing_a_change: set[tuple[str, ...]] = set()
+        for step_identity in flipped:
+            above = parents.get(step_identity)
+            while above is not None and above not in enclosing_a_change:
+                enclosing_a_change.add(above)
+                above = parents.get(above)
+        innermost = [i for i in flipped if i not in enclosing_a_change]
         differing = [i for i in self.base_order if outcomes.get(i) != self.base_outcomes[i]]
         differing += [i for i in outcomes if i not in self.base_outcomes]
-        identity = differing[0] if differing else ("rule", self.base.trace.key)
+        identity = innermost[0] if innermost else differing[0] if differing else ("rule", self.base.trace.key)
         if identity[0] == "rule":  # an exception that starts or stops applying explains its rule
             identity = next((i for i in differing if i[0] == "exception" and i[1] == identity[1]), identity)
         old_step = _find_step(self.base.trace, identity)
