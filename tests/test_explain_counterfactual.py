@@ -133,3 +133,27 @@ def test_an_absent_optional_boolean_is_tried(tmp_path: Path) -> None:
     rules = _rules_with_test_bonus(tmp_path, "boolean optional", "test_bonus_eligible(y) otherwise false")
     found = _search("part_time_cashier.yaml", "test_bonus(2019)", rules)
     assert [(c.fact, c.new, c.new_result) for c in found] == [("test_bonus_eligible(2019)", True, 100)]
+
+
+def test_a_date_fact_read_as_a_parameter_date_loi_2020_1379(tmp_path: Path) -> None:
+    # DIF hours entered on 2019-05-01 count (deadline 30/06/2021, loi 2020-1379): 320 h ×
+    # 15 €/h = 4,800 € leave room for 300 € of the 2019 credit under 5,000 € (the DIF
+    # euros inside the ceiling, flagged uncertain). Entered on 2021-07-01, the day after the
+    # deadline, they are lost and the full 500 € is credited. The registration date is also
+    # the date the deadline is read on: each day moved read the parameter on another date,
+    # which the search took for a change of path and gave up after three.
+    facts_file = tmp_path / "dif.yaml"
+    facts_file.write_text(
+        "holder: {dif_hours: 320, dif_registered_on: 2019-05-01}\n"
+        "years:\n  - {year: 2019, worked_hours: 1607}\n"
+        "ledger:\n  - {date: 2019-06-01, kind: training_paid, amount: 100}\n",
+        encoding="utf-8",
+    )
+    rules = load_rules()
+    facts = read_facts(rules, facts_file)
+    answer = evaluate(rules, facts, ["credit(2019)"], as_of=AS_OF).answers[0]
+    found = [c for c in counterfactuals(rules, facts, answer, AS_OF) if c.fact == "dif_registered_on"]
+    later = next(c for c in found if c.new > c.old)
+    assert (later.new, later.old_result, later.new_result) == (datetime.date(2021, 7, 1), 300, 500)
+    assert later.step == "dif_hours_counted · exception registered_in_time" and later.holds is False
+    assert "LOI:2020-1379" in _refs(later)

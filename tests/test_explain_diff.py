@@ -181,3 +181,18 @@ def test_bad_reform_file_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureF
         capsys, "diff", str(EXAMPLES / "part_time_cashier.yaml"), "-q", "credit(2019)", "--reform", str(reform)
     )
     assert code == 1 and "error[CPF-D002]" in err
+
+
+def test_a_reform_file_that_replaces_rule_files_is_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A `cpf reform` file with replace_rules and no overrides: cpf diff says it does not
+    # apply replace_rules and how to compare instead (it said "expected a list of overrides").
+    reform = tmp_path / "reform.yaml"
+    reform.write_text(
+        "name: x\nreplace_rules: {accrual/employee/euro_era.cpf: mine.cpf}\nyears: [2019]\n", encoding="utf-8"
+    )
+    code, _, err = _cli(
+        capsys, "diff", str(EXAMPLES / "part_time_cashier.yaml"), "-q", "credit(2019)", "--reform", str(reform)
+    )
+    assert code == 1 and "replace_rules is not applied by cpf diff" in err and "--new DIR" in err

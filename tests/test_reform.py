@@ -177,3 +177,20 @@ def test_abondements_do_not_put_a_holder_at_the_ceiling(tmp_path: Path, capsys: 
     data = _json(capsys, "reform", str(REFORM), "--population", str(population))
     assert data["totals"]["2027"]["law_at_ceiling"] == data["totals"]["2027"]["reform_at_ceiling"] == 0
     assert data["totals"]["2027"]["law_credits"] == "1000.00"  # 500 € each, never cut by the ceiling
+
+
+def test_a_measure_naming_no_rule_is_located_in_the_reform_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A typo in `measures` was reported as an unknown question, naming neither the file
+    # nor the line; a `years` that is not a list pointed at 1:1.
+    reform = tmp_path / "reform.yaml"
+    head = "name: x\noverrides:\n  - {parameter: euro_ceiling, from: 2027-01-01, value: 6000 EUR}\n"
+    reform.write_text(head + "years: [2027]\nmeasures: {credit: credt}\n", encoding="utf-8")
+    assert main(["reform", str(reform), "--population", str(POPULATION)]) == 1
+    err = capsys.readouterr().err
+    assert "measure `credit` names `credt`, which is not a rule of the law" in err and f"{reform}:5:20" in err
+    reform.write_text(head + "years: 2027\n", encoding="utf-8")
+    assert main(["reform", str(reform), "--population", str(POPULATION)]) == 1
+    err = capsys.readouterr().err
+    assert "`years` must be a list of years" in err and f"{reform}:4:8" in err

@@ -44,6 +44,7 @@ from .reform_paths import EXPECTED, RuleKeyError, destination, read_text, replac
 from .reform_report import changes_csv, render_report, report_to_json
 from .whatif import Override, apply_overrides, overrides_from_data
 from .yaml_io import YamlError, load_json_text, load_yaml_text
+from .yaml_where import span_at
 
 MEASURES = {"credit": "credit", "balance": "balance", "ceiling": "ceiling_for", "capped": "common_balance"}
 """The rules a report reads each year: the credit, the balance, the ceiling, and the part of
@@ -60,6 +61,8 @@ class Reform:
     years: tuple[int, ...]
     measures: dict[str, str]
     file: str
+    measure_spans: dict[str, Span] = field(default_factory=dict)
+    """Where the file names each measure it sets (the defaults have none)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,10 @@ class ReformReport:
     totals: dict[int, YearTotals] = field(default_factory=dict)
 
 
-def _error(message: str, file: str, hint: str | None = None, line: int = 1) -> CpfError:
-    return CpfError([Diagnostic("CPF-E112", Severity.ERROR, message, Span(file, line, 1, line, 2), hint=hint)])
+def _error(message: str, file: str, hint: str | None = None, line: int = 1, span: Span | None = None) -> CpfError:
+    """CPF-E112 at ``span`` (default: the start of ``line``)."""
+    where = span or Span(file, line, 1, line, 2)
+    return CpfError([Diagnostic("CPF-E112", Severity.ERROR, message, where, hint=hint)])
 
 
 def load_reform(path: Path) -> Reform:
@@ -130,14 +135,31 @@ def load_reform(path: Path) -> Reform:
         raise _error("the reform changes nothing", shown, "give `overrides:` or `replace_rules:`")
     years = data.get("years")
     if not isinstance(years, list) or not years or not all(isinstance(y, int) and 1900 < y < 2200 for y in years):
-        raise _error("`years` must be a list of years, e.g. [2027, 2028]", shown)
+        raise _error("`years` must be a list of years, e.g. [2027, 2028]", shown, span=span_at(text, shown, ["years"]))
     measures = dict(MEASURES)
     given = data.get("measures") or {}
     if not isinstance(given, dict) or set(given) - set(MEASURES):
-        raise _error(f"`measures` maps {sorted(MEASURES)} to rule names", shown)
+        raise _error(
+            f"`measures` maps {sorted(MEASURES)} to rule names", shown, span=span_at(text, shown, ["measures"])
+        )
     measures.update({str(k): str(v) for k, v in given.items()})
     name = data.get("name") or data.get("title") or path.stem  # `title`: the cpf diff --reform files
-    return Reform(str(name), overrides, replace_rules, tuple(years), measures, shown)
+    spans = {kind: span_at(text, shown, ["measures", kind]) for kind in given}
+    return Reform(str(name), overrides, replace_rules, tuple(years), measures, shown, spans)
+
+
+def _check_measures(rules: RuleSet, reform: Reform, side: str) -> None:
+    """CPF-E112, in the reform file, for a measure that names no rule of ``rules`` taking a year."""
+    for kind, rule_name in reform.measures.items():
+        rule = rules.symbols.rules.get(rule_name)
+        if rule is None or not rule.formals:
+            where = reform.measure_spans.get(kind)
+            raise _error(
+                f"measure `{kind}` names `{rule_name}`, which is not a rule of {side} taking a year",
+                reform.file,
+                f"the defaults: {', '.join(f'{k}: {v}' for k, v in MEASURES.items())}",
+                span=where,
+            )
 
 
 def load_population(path: Path) -> list[Holder]:
@@ -277,6 +299,8 @@ def compare(
 ) -> ReformReport:
     """Evaluate every holder under both rule sets; collect changes and totals.
     ``vectorised=False`` answers one holder at a time even when the batch kernel is there."""
+    _check_measures(law, reform, "the law")
+    _check_measures(reform_rules, reform, "the reformed rules")
     report = ReformReport(reform, len(holders), totals={year: YearTotals() for year in reform.years})
     m = reform.measures
     questions = [f"{m[kind]}({year})" for year in reform.years for kind in ("credit", "balance", "ceiling")]

@@ -80,85 +80,81 @@ class Counterfactual:
 
 
 Signature = dict[tuple[str, ...], tuple[Any, ...]]
+Identity = tuple[str, ...]
 
 
-def signature(trace: TraceNode) -> tuple[Signature, list[tuple[str, ...]]]:
-    """The path of an evaluation: each step's branch, decisions, exceptions, dates read.
+def _steps(trace: TraceNode) -> Iterator[tuple[TraceNode, Identity, Identity | None]]:
+    """Each step of a trace that can change path, once, in trace order (pre-order): the
+    node, its identity and the identity of the nearest step around it.
+
+    A rule is known by its call (``balance(2024)``); an exception by its rule and name; a
+    parameter by the step that reads it, its name and its rank among that step's reads of
+    it, not by the date it is read on: a date fact used as the reading date moves that
+    date without changing the path unless another value takes effect (its ``detail``).
+    """
+    seen: set[int] = set()
+    stack: list[tuple[TraceNode, str, Identity | None, int]] = [(trace, "", None, 0)]
+    while stack:
+        node, parent_key, enclosing, rank = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        identity: Identity | None = None
+        if node.kind == "rule":
+            identity = ("rule", node.key)
+        elif node.kind == "exception":
+            identity = ("exception", parent_key, node.name)
+        elif node.kind == "parameter":
+            identity = ("parameter", parent_key, node.name, str(rank))
+        if identity is not None:
+            yield node, identity, enclosing
+        inner = identity or enclosing
+        child_parent = node.key if node.kind == "rule" else parent_key
+        ranks: dict[str, int] = {}
+        children: list[tuple[TraceNode, str, Identity | None, int]] = []
+        for child in node.children:
+            child_rank = ranks.get(child.name, 0) if child.kind == "parameter" else 0
+            if child.kind == "parameter":
+                ranks[child.name] = child_rank + 1
+            children.append((child, child_parent, inner, child_rank))
+        stack.extend(reversed(children))
+
+
+def signature(trace: TraceNode) -> tuple[Signature, list[Identity]]:
+    """The path of an evaluation: each step's branch, decisions, exceptions, the value of
+    each yes/no rule, and the version of each parameter read (the date it took effect).
 
     Returns the outcomes by step identity and the identities in trace order.
     """
     outcomes: Signature = {}
-    order: list[tuple[str, ...]] = []
-    seen: set[int] = set()
-
-    def walk(node: TraceNode, parent: str) -> None:
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        identity: tuple[str, ...] | None = None
-        outcome: tuple[Any, ...] = ()
+    order: list[Identity] = []
+    for node, identity, _ in _steps(trace):
+        if identity in outcomes:
+            continue
+        outcome: tuple[Any, ...]
         if node.kind == "rule":
-            identity = ("rule", node.key)
             outcome = tuple(d.taken for d in node.decisions)  # the branch follows the exceptions
             if node.type.kind == "boolean":  # a yes/no rule is a decision of its own
                 outcome = (node.value, *outcome)
         elif node.kind == "exception":
-            identity = ("exception", parent, node.name)
             outcome = (node.applies, *(d.taken for d in node.decisions))
-        elif node.kind == "parameter":
-            identity = ("parameter", node.key)
+        else:
             outcome = (node.detail,)
-        if identity is not None and identity not in outcomes:
-            outcomes[identity] = outcome
-            order.append(identity)
-        for child in node.children:
-            walk(child, node.key if node.kind == "rule" else parent)
-
-    walk(trace, "")
+        outcomes[identity] = outcome
+        order.append(identity)
     return outcomes, order
 
 
-def _parents(trace: TraceNode) -> dict[tuple[str, ...], tuple[str, ...] | None]:
-    """The nearest enclosing step of each step (as :func:`signature` identifies them), where
-    it is first read."""
-    parents: dict[tuple[str, ...], tuple[str, ...] | None] = {}
-    seen: set[int] = set()
-    stack: list[tuple[TraceNode, str, tuple[str, ...] | None]] = [(trace, "", None)]
-    while stack:
-        node, parent_key, enclosing = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        identity: tuple[str, ...] | None = None
-        if node.kind in ("rule", "parameter"):
-            identity = (node.kind, node.key)
-        elif node.kind == "exception":
-            identity = ("exception", parent_key, node.name)
-        if identity is not None and identity not in parents:
-            parents[identity] = enclosing
-        inner = identity or enclosing
-        for child in reversed(node.children):
-            stack.append((child, node.key if node.kind == "rule" else parent_key, inner))
+def _parents(trace: TraceNode) -> dict[Identity, Identity | None]:
+    """The nearest enclosing step of each step, where it is first read."""
+    parents: dict[Identity, Identity | None] = {}
+    for _, identity, enclosing in _steps(trace):
+        parents.setdefault(identity, enclosing)
     return parents
 
 
-def _find_step(trace: TraceNode, identity: tuple[str, ...]) -> TraceNode | None:
-    seen: set[int] = set()
-    stack: list[tuple[TraceNode, str]] = [(trace, "")]
-    while stack:
-        node, parent = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.kind == "rule" and identity == ("rule", node.key):
-            return node
-        if node.kind == "exception" and identity == ("exception", parent, node.name):
-            return node
-        if node.kind == "parameter" and identity == ("parameter", node.key):
-            return node
-        for child in reversed(node.children):
-            stack.append((child, node.key if node.kind == "rule" else parent))
-    return None
+def _find_step(trace: TraceNode, identity: Identity) -> TraceNode | None:
+    return next((node for node, found, _ in _steps(trace) if found == identity), None)
 
 
 def _describe_change(old: TraceNode | None, new: TraceNode | None) -> tuple[str, str | None, bool | None]:
@@ -423,9 +419,12 @@ class _Search:
         assert answer.trace is not None and self.base.trace is not None
         outcomes, _ = signature(answer.trace)
         # The step that makes the difference: among the steps both evaluations took and whose
-        # outcome changed, the first (in trace order) with no such step inside it: the steps
-        # around it change as a consequence. Failing that, the first step taken or left.
+        # outcome changed (a branch or exception; else a parameter's version), the first in
+        # trace order with no such step inside it: the steps around it change as a
+        # consequence. Failing that, the first step taken or left.
         flipped = [i for i in self.base_order if i in outcomes and outcomes[i] != self.base_outcomes[i]]
+        # a parameter read in another version explains a change only when no branch turned
+        flipped = [i for i in flipped if i[0] != "parameter"] or flipped
         parents = self.base_parents
         enclosing_a_change: set[tuple[str, ...]] = set()
         for step_identity in flipped:

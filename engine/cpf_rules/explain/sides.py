@@ -87,21 +87,21 @@ def read_reform(path: Path) -> tuple[str, list[object], str, tuple[str, ...]]:
         raise CpfError([error.diagnostic]) from None
     title = path.name
     at: tuple[str, ...] = ()
+    if isinstance(data, dict) and "replace_rules" in data:  # with or without overrides
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-D002",
+                    Severity.ERROR,
+                    f"{path}: replace_rules is not applied by cpf diff",
+                    path=str(path),
+                    hint="copy rules/ with the replaced files and compare with --new DIR",
+                )
+            ]
+        )
     if isinstance(data, dict) and "overrides" in data:
-        # The `cpf reform` format: {name, overrides, years, replace_rules}; `years` names the
-        # population's years and does not matter here (the questions name their periods).
-        if "replace_rules" in data:
-            raise CpfError(
-                [
-                    Diagnostic(
-                        "CPF-D002",
-                        Severity.ERROR,
-                        f"{path}: replace_rules is not applied by cpf diff",
-                        path=str(path),
-                        hint="copy rules/ with the replaced files and compare with --new DIR",
-                    )
-                ]
-            )
+        # The `cpf reform` format: {name, overrides, years}; `years` names the population's
+        # years and does not matter here (the questions name their periods).
         title = str(data.get("title") or data.get("name") or path.name)
         data, at = data["overrides"], ("overrides",)
     if not isinstance(data, list):
