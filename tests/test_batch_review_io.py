@@ -71,6 +71,23 @@ def test_each_line_is_read_with_the_rules_of_a_facts_document(tmp_path: Path) ->
     assert rows[6]["id"] == 7 and rows[6]["answers"]["credit(2019)"]["value"] == "217.80"  # R6323-1 II
 
 
+def test_a_reform_population_is_read_by_cpf_batch(tmp_path: Path) -> None:
+    # examples/population.jsonl (`cpf reform`'s {id, facts, description} rows) gave every
+    # row CPF-F103 "unknown field facts". Its rows are now read as their facts; a row
+    # mixing `facts` with facts fields is still a facts document (and refused).
+    rows = [
+        '{"id": "a", "facts": {"years": [{"year": 2019, "worked_hours": 1607}]}, "description": "full time"}',
+        '{"id": "b", "facts": {"years": []}, "years": [{"year": 2019, "worked_hours": 700}]}',
+    ]
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    target = tmp_path / "answers.jsonl"
+    assert _batch(source, target) == 0
+    first, second = _rows(target)
+    assert first["id"] == "a" and first["answers"]["credit(2019)"]["value"] == "500.00"  # R6323-1 I
+    assert second["id"] == "b" and _codes(second) == ["CPF-F103"]
+
+
 def test_the_same_document_gets_the_same_code_from_cpf_evaluate(tmp_path: Path) -> None:
     document = '{"years": [{"year": 2019, "worked_hours": 700, "worked_hours": 1607}]}'
     facts = tmp_path / "facts.json"

@@ -7,7 +7,9 @@ read as a JSON facts document is for ``cpf evaluate``: by
 Infinity, a syntax error or a nesting too deep to read are CPF-F002, located at the
 line and column of the input file), within the size limit of a facts document
 (CPF-F109); then, like any document, by :meth:`cpf_rules.facts.FactsReader.read_document`
-(CPF-F101…F110). Its optional ``id`` must be a text or a whole number (CPF-F101).
+(CPF-F101…F110). Its optional ``id`` must be a text or a whole number (CPF-F101). A
+row of a ``cpf reform`` population (``{"id", "facts", "description"}``) is read too:
+its ``facts`` are the document.
 
 A bad row never stops the run: :func:`read_row` returns that row's diagnostics, which
 become the row's ``errors`` in the output, and the other holders are answered.
@@ -56,10 +58,22 @@ def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
         identifier = document.pop("id")
         if isinstance(identifier, bool) or not isinstance(identifier, (str, int)):
             return Row(NO_ID, None, (_bad_id(identifier),))
+    if _is_population_entry(document):  # `cpf reform`'s {id, facts, description} rows
+        document = document["facts"]
     try:
         return Row(identifier, reader.read_document(document))
     except CpfError as error:
         return Row(identifier, None, tuple(error.diagnostics))
+
+
+def _is_population_entry(document: Any) -> bool:
+    """A row written as in a ``cpf reform`` population: the facts under ``facts`` (with an
+    optional ``description``), which no facts document holds at its top level."""
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("facts"), dict)
+        and set(document) <= {"facts", "description"}
+    )
 
 
 def _document(raw: str | Oversized, number: int, source: str) -> Any:
