@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("numpy")
 
-from cpf_rules.api import read_facts
+from cpf_rules.api import evaluate, read_facts
 from cpf_rules.batch.run import answer_chunk
 from cpf_rules.cli import main
 from cpf_rules.compiled import compile_rules
@@ -172,14 +172,20 @@ def _heavy_rules(tmp_path: Path) -> Any:
     return load_rules(rules_dir, rules_under_test().legal_refs_dir)
 
 
-def test_a_result_memoised_by_an_earlier_question_still_counts_its_steps(tmp_path: Path) -> None:
-    # `heavier` asked alone spends the budget (CPF-R007); asked after `heavy`, the kernel finds
-    # `heavy` memoised, yet must count what it cost: each question is answered as if alone.
+def test_the_questions_of_a_row_are_answered_as_cpf_evaluate_answers_them(tmp_path: Path) -> None:
+    # `heavier` asked alone spends the budget (CPF-R007); asked after `heavy`, as in
+    # `cpf evaluate -q heavy -q heavier`, it finds `heavy` memoised and stays within it.
+    # The kernel's bound counts `heavy` again (it cannot know the scalar memo), so that row
+    # goes to the scalar engine, which asks the row's questions in order as cpf evaluate.
     rules = _heavy_rules(tmp_path)
     documents = [_ledger(9000), _ledger(3)]
     got, tally = _batch(rules, documents, ["heavy", "heavier"])
     assert got["heavy"] == [40 * 9000, 40 * 3]
-    assert got["heavier"] == ["CPF-R007", 80 * 3]
+    assert got["heavier"] == [80 * 9000, 80 * 3]
     facts = read_facts(rules, documents[0])
     assert _fresh_scalar(rules, facts, parse_question("heavier", rules)) == "CPF-R007"
-    assert tally.vectorised == 3 and tally.errors == 1
+    together = evaluate(rules, facts, ["heavy", "heavier"], as_of=AS_OF, trace=False)
+    assert [a.value for a in together.answers] == [40 * 9000, 80 * 9000]
+    alone, _ = _batch(rules, documents, ["heavier"])
+    assert alone["heavier"] == ["CPF-R007", 80 * 3]
+    assert tally.vectorised == 3 and tally.scalar == 1 and tally.errors == 0

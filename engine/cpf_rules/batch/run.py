@@ -10,7 +10,7 @@ errors of the rows that failed, and a :class:`Tally` of what ran where.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..diagnostics import Diagnostic
+from ..evaluate import Evaluation
 from ..evaluation_errors import EvaluationError
 from ..facts import Facts
 from ..model import RuleSet
@@ -85,7 +86,6 @@ def answer_chunk(
     questions: Sequence[Question],
     as_of: datetime.date,
     population: Population | None = None,
-    scalar: Callable[[Facts, Question], Any] | None = None,
 ) -> ChunkAnswers:
     """Answer ``questions`` for ``holders``: kernel first, scalar engine for what it flags."""
     from ..compiled import compile_rules
@@ -95,15 +95,28 @@ def answer_chunk(
     population = population if population is not None else Population.from_facts(model, holders)
     kernel = BatchEvaluation(model, population, as_of)
 
-    def ask_scalar(facts: Facts, question: Question) -> Any:
-        if scalar is not None:
-            return scalar(facts, question)
-        evaluation = compiled.evaluation(facts, as_of, with_trace=False)
-        return evaluation.question(question.name, question.period)[0]
+    # A row the scalar engine answers is evaluated as `cpf evaluate` evaluates it: one
+    # evaluation asked the questions in order, so that a question reuses what the earlier
+    # ones computed (the depth reached and the steps taken depend on it, as in
+    # cpf evaluate; the kernel keeps its results across the questions too).
+    scalar_runs: dict[int, tuple[Evaluation, int]] = {}
+
+    def ask_scalar(row: int, index: int) -> Any:
+        evaluation, asked = scalar_runs.get(row) or (compiled.evaluation(holders[row], as_of, with_trace=False), 0)
+        try:
+            for earlier in questions[asked:index]:
+                try:
+                    evaluation.question(earlier.name, earlier.period)
+                except EvaluationError:
+                    pass  # that question's answer came from the kernel; cpf evaluate goes on too
+            question = questions[index]
+            return evaluation.question(question.name, question.period)[0]
+        finally:
+            scalar_runs[row] = (evaluation, index + 1)
 
     values: dict[str, list[Any]] = {}
     errors: dict[str, dict[int, Diagnostic]] = {}
-    for question in questions:
+    for index, question in enumerate(questions):
         kind = _answer_kind(model, question)
         rows: list[Any] = [None] * len(holders)
         failed: dict[int, Diagnostic] = {}
@@ -131,7 +144,7 @@ def answer_chunk(
                 tally.vectorised += len(holders) - len(redo)
         for row in redo:
             try:
-                rows[row] = ask_scalar(holders[row], question)
+                rows[row] = ask_scalar(row, index)
                 tally.scalar += 1
             except EvaluationError as error:
                 failed[row] = error.diagnostic

@@ -98,6 +98,11 @@ class _TreeWriter:
         self.w = words(lang)
         self.arms = arms
         self.ids: dict[int, str] = {}
+        """The anchor of each rule step written (a rule met again links to it)."""
+        self.written = 0
+        """Steps written: each gets its own anchor, a step shared by several places of the
+        trace (a parameter read twice on one date: one node in the compiled evaluator)
+        included, so that no two elements have the same id."""
         self.out: list[str] = []
 
     def node(self, node: TraceNode) -> None:
@@ -109,12 +114,13 @@ class _TreeWriter:
                 f'<a class="ref-link" href="#{shown}">{esc(w["shown_above"])}</a></div>'
             )
             return
-        anchor = f"{self.prefix}{len(self.ids) + 1}"
-        self.ids[id(node)] = anchor
+        self.written += 1
+        anchor = f"{self.prefix}{self.written}"
+        self.ids.setdefault(id(node), anchor)
         classes = f"step kind-{esc(node.kind)}"
         if node.kind == "exception" and not node.applies:
             classes += " na"
-        opened = " open" if len(self.ids) == 1 else ""  # the question's own step starts open
+        opened = " open" if self.written == 1 else ""  # the question's own step starts open
         self.out.append(f'<details class="{classes}" id="{anchor}"{opened}><summary>{self._head(node)}</summary>')
         self.out.append('<div class="body">')
         self._facts_of(node)
