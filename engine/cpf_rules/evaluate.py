@@ -317,7 +317,7 @@ class Evaluation(ExpressionHandlers):
                 first = parameter.values[0].start
                 message = f"parameter `{parameter.name}` has no value on {on} (its first value is from {first})"
             else:
-                refs = ", ".join(c.ref for c in chosen.citations)
+                refs = ", ".join(c.ref for c in chosen.citations) or "a what-if"
                 message = f"parameter `{parameter.name}` has no value on {on} (ended on {chosen.start} by {refs})"
             raise Undefined(Diagnostic("CPF-R001", Severity.ERROR, message, span), len(self.active))
         value = constant_value(chosen.value)

@@ -94,9 +94,18 @@ def _error(code: str, message: str, **extra: Any) -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, **extra)
 
 
-def _parsed_value(override: Override, place: _Place, rules: RuleSet, bag: DiagnosticBag) -> ast.Expr | None:
-    """The override's value parsed and checked against the parameter's type, or None
-    after reporting why it cannot be used."""
+_NO_VALUE = "none"
+"""The what-if value that ends a parameter from its date, as ``= none`` in a rule file
+(asked for after that date: CPF-R001, which ``otherwise`` may catch)."""
+
+
+def _parsed_value(
+    override: Override, place: _Place, rules: RuleSet, bag: DiagnosticBag
+) -> tuple[bool, ast.Expr | None]:
+    """Whether the override's value can be used and its expression (None for ``none``),
+    checked against the parameter's type; a value that cannot be used is reported."""
+    if override.value.strip() == _NO_VALUE:
+        return True, None
     if _LONG_DIGITS.search(override.value):
         bag.items.append(
             place.diagnostic(
@@ -108,7 +117,7 @@ def _parsed_value(override: Override, place: _Place, rules: RuleSet, bag: Diagno
                 "value",
             )
         )
-        return None
+        return False, None
     local = DiagnosticBag()
     value: ast.Expr | None = None
     try:
@@ -119,8 +128,15 @@ def _parsed_value(override: Override, place: _Place, rules: RuleSet, bag: Diagno
         declaration = rules.symbols.parameters[override.parameter]
         declared = rules.symbols.type_of(declaration.type)
         check_constant(rules.symbols, value, declared, f"what-if value of `{override.parameter}`", local)
-    bag.items.extend(place.diagnostic(item, "value") for item in local.items)
-    return None if local.has_errors else value
+    ending = "or `none` to end the parameter from that date"
+    found = [
+        dataclasses.replace(item, hint=f"{item.hint}; {ending}" if item.hint else ending)
+        if item.code == "CPF-E205"
+        else item
+        for item in local.items
+    ]
+    bag.items.extend(place.diagnostic(item, "value") for item in found)
+    return (False, None) if local.has_errors else (True, value)
 
 
 def apply_overrides(rules: RuleSet, overrides: Iterable[Override]) -> RuleSet:
@@ -137,8 +153,8 @@ def apply_overrides(rules: RuleSet, overrides: Iterable[Override]) -> RuleSet:
             found = _error("CPF-E110", message, hint=did_you_mean(suggestions), suggestions=suggestions)
             bag.items.append(place.diagnostic(found, "parameter"))
             continue
-        value = _parsed_value(override, place, rules, bag)
-        if value is None:
+        usable, value = _parsed_value(override, place, rules, bag)
+        if not usable:
             continue
         span = place.flag_span()
         text = f"`{override.parameter}` = {override.value} from {override.start} (not the law)"
