@@ -46,6 +46,16 @@ def test_reform_diff_text_golden(
     assert "balance(2024) : 4 440,00 € → 4 540,00 € (Écart +100,00 €)" in out
     assert "credit(2019) : 500,00 € → 500,00 €\n  Aucune étape ne change de valeur." in out
     compare_golden(request, GOLDEN / "explain" / "diff_reform_employee_full_time.txt", out)
+    # The what-if value of annual_amount cites no article: the text shows the law's
+    # R6323-1 I → none, the HTML none (both showed R6323-1 I next to the 600 €).
+    row = next(line for line in out.splitlines() if "annual_amount(2024-01-01)" in line)
+    assert row.endswith("R6323-1 I (rédaction du décret 2018-1329) / L6323-11 al. 1 → —")
+    html_args = ["diff", "examples/employee_full_time.yaml", "-q", "balance(2024)", "--reform"]
+    code, page, _ = _cli(
+        capsys, *html_args, "docs/reform_example.yaml", "--as-of", AS_OF.isoformat(), "--format", "html"
+    )
+    html_row = next(part for part in page.split("<tr") if "annual_amount(2024-01-01)" in part)
+    assert code == 0 and "R6323-1" not in html_row and "—" in html_row
 
 
 def test_reform_diff_json_names_the_parameter_and_articles(capsys: pytest.CaptureFixture[str]) -> None:

@@ -205,13 +205,23 @@ def _articles(node: TraceNode | None) -> list[CitedVersion]:
     return list(node.citations) if node is not None else []
 
 
-def _article_refs(change: StepChange) -> str:
+def _refs(node: TraceNode | None) -> str:
     refs: list[str] = []
-    for citation in _articles(change.old) + _articles(change.new):
+    for citation in _articles(node):
         text = citation.ref.split(":", 1)[-1] + (f" {citation.locator}" if citation.locator else "")
         if text not in refs:
             refs.append(text)
     return " / ".join(refs)
+
+
+def _article_refs(change: StepChange) -> str:
+    """The articles the step cites; ``old → new`` when the two sides cite different ones
+    (a what-if value cites none: ``—``), so that no article seems to back a value it
+    does not."""
+    old, new = _refs(change.old), _refs(change.new)
+    if old == new or change.old is None or change.new is None:
+        return old or new
+    return f"{old or '—'} → {new or '—'}"
 
 
 def side_warnings(report: DiffReport) -> list[tuple[str, Diagnostic]]:
@@ -367,7 +377,8 @@ def render_diff_html(report: DiffReport, lang: str = "fr") -> str:
             continue
         rows = []
         for step in question.steps:
-            cites = "<br>".join(esc(citation_head(c, lang)) for c in (_articles(step.new) or _articles(step.old)))
+            shown = step.new if step.new is not None else step.old  # the new side's articles: a what-if cites none
+            cites = "<br>".join(esc(citation_head(c, lang)) for c in _articles(shown)) or "—"
             step_delta = _delta(
                 step.old.value if step.old else None, step.new.value if step.new else None, step.type, lang
             )
