@@ -396,7 +396,11 @@ class BatchEvaluation:
 
     def _e_Let(self, expr: ast.Let, env: dict[str, Any]) -> Vec:
         value = self.eval(expr.value, env)
-        return self.eval(expr.body, {**env, expr.name: value})
+        body, bound = align(self.owner, self.eval(expr.body, {**env, expr.name: value}), value)
+        # The scalar engine evaluates the value first, whatever the body reads: where it
+        # fails (a parameter without a value, a row for the scalar engine) the `let` fails.
+        undefined = union(body.undefined, bound.undefined)
+        return Vec(body.data, body.missing, undefined, union(body.fallback, bound.fallback), body.level)
 
     def _e_Aggregate(self, expr: ast.Aggregate, env: dict[str, Any]) -> Vec:
         if self.owner is not None:
