@@ -76,16 +76,20 @@ def test_a_reform_population_is_read_by_cpf_batch(tmp_path: Path) -> None:
     # row CPF-F103 "unknown field facts". Its rows are now read as their facts; a row
     # mixing `facts` with facts fields is still a facts document (and refused).
     rows = [
-        '{"id": "a", "facts": {"years": [{"year": 2019, "worked_hours": 1607}]}, "description": "full time"}',
+        '{"id": "a", "facts": {"years": [{"year": 2019, "worked_hours": 1607}]}}',
         '{"id": "b", "facts": {"years": []}, "years": [{"year": 2019, "worked_hours": 700}]}',
+        '{"id": "c", "facts": {"years": [{"year": 2019, "workd_hours": 1607}]}}',
     ]
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     target = tmp_path / "answers.jsonl"
     assert _batch(source, target) == 0
-    first, second = _rows(target)
+    first, second, third = _rows(target)
     assert first["id"] == "a" and first["answers"]["credit(2019)"]["value"] == "500.00"  # R6323-1 I
     assert second["id"] == "b" and _codes(second) == ["CPF-F103"]
+    # a mistake inside `facts` is located from the row, as the row is written
+    [unknown] = third["errors"]["$"]
+    assert unknown["path"] == "$.facts.years[0].workd_hours" and "in $.facts.years[0]" in unknown["message"]
 
 
 def test_the_same_document_gets_the_same_code_from_cpf_evaluate(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from cpf_rules.api import evaluate
-from differential_paths import AS_OF, CITE, answers, assert_scalar_paths_agree, batch_answers, ruleset
+from differential_paths import AS_OF, CITE, answers, assert_scalar_paths_agree, batch_answers, ruleset, scalar_in_order
 
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
 
@@ -116,3 +116,26 @@ def test_batch_fails_where_a_let_value_fails() -> None:
     rows, _ = batch_answers(rules, [{}], questions)
     # Was: 0, 1 €, 1 €, 0, vectorised, no error.
     assert {q: answer[0] if isinstance(answer, tuple) else answer for q, answer in rows[0].items()} == expected
+
+
+def test_a_parameter_ended_for_some_rows_only_gives_their_cpf_r001_in_batch() -> None:
+    # A what-if ends annual_amount (R6323-1 I, 500 €) from 2024: an employee's credit
+    # for 2024 has no amount (CPF-R001, as cpf evaluate says), a public agent's credit is
+    # 0 € without reading it. The kernel crashed (TypeError: an internal error, exit 3)
+    # when the branch reading the ended parameter was taken by some rows only.
+    import datetime as dt
+
+    from cpf_rules import load_rules
+    from cpf_rules.whatif import Override, apply_overrides
+
+    pytest.importorskip("numpy")
+    rules = apply_overrides(load_rules(), [Override("annual_amount", dt.date(2024, 1, 1), "none")])
+    population = [
+        {"years": [{"year": 2024, "worked_hours": 1607}]},
+        {"years": [{"year": 2024, "status": "public_agent"}]},
+    ]
+    rows, _ = batch_answers(rules, population, ["credit(2024)"])
+    assert rows == [scalar_in_order(rules, facts, ["credit(2024)"]) for facts in population]
+    code, message, _ = rows[0]["credit(2024)"]
+    assert code == "CPF-R001" and "ended on 2024-01-01 by a what-if" in message
+    assert rows[1]["credit(2024)"] == 0

@@ -206,3 +206,22 @@ def test_a_reform_file_that_replaces_rule_files_is_refused_by_name(
         capsys, "diff", str(EXAMPLES / "part_time_cashier.yaml"), "-q", "credit(2019)", "--reform", str(reform)
     )
     assert code == 1 and "replace_rules is not applied by cpf diff" in err and "--new DIR" in err
+
+
+def test_a_value_given_by_an_exception_shows_the_exceptions_articles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 100 DIF hours entered on 2021-03-01 count under loi 2020-1379 (deadline 30/06/2021),
+    # not if the deadline is 31/01/2021: the value 100 h came from exception
+    # registered_in_time (ord. 2019-861, loi 2020-1379), whose articles the changed step
+    # shows (it showed "—": the rule itself cites nothing when an exception applies).
+    facts = tmp_path / "dif.yaml"
+    facts.write_text("holder: {dif_hours: 100, dif_registered_on: 2021-03-01}\n", encoding="utf-8")
+    reform = tmp_path / "deadline.yaml"
+    reform.write_text(
+        "title: deadline\noverrides:\n  - {parameter: dif_registration_deadline, from: 2020-11-15, value: 2021-01-31}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _cli(capsys, "diff", str(facts), "-q", "converted_amount(2019-01-01)", "--reform", str(reform))
+    row = next(line for line in out.splitlines() if line.strip().startswith("dif_hours_counted "))
+    assert code == 0 and "100 h → 0 h" in row and row.endswith("2019-861 / 2020-1379")

@@ -189,7 +189,11 @@ def test_a_measure_naming_no_rule_is_located_in_the_reform_file(
     reform.write_text(head + "years: [2027]\nmeasures: {credit: credt}\n", encoding="utf-8")
     assert main(["reform", str(reform), "--population", str(POPULATION)]) == 1
     err = capsys.readouterr().err
-    assert "measure `credit` names `credt`, which is not a rule of the law" in err and f"{reform}:5:20" in err
+    assert "measure `credit` names `credt` in the law: no rule" in err and f"{reform}:5:20" in err
+    # a rule of another type would be compared with the ceiling in euros: refused too
+    reform.write_text(head + "years: [2027]\nmeasures: {capped: public_hours_balance}\n", encoding="utf-8")
+    assert main(["reform", str(reform), "--population", str(POPULATION)]) == 1
+    assert "a rule of type hours, where a money rule taking a year is expected" in capsys.readouterr().err
     reform.write_text(head + "years: 2027\n", encoding="utf-8")
     assert main(["reform", str(reform), "--population", str(POPULATION)]) == 1
     err = capsys.readouterr().err

@@ -42,6 +42,7 @@ from .loader import load_rules
 from .model import RuleSet
 from .reform_paths import EXPECTED, RuleKeyError, destination, read_text, replaced_files
 from .reform_report import changes_csv, render_report, report_to_json
+from .types import MONEY
 from .whatif import Override, apply_overrides, overrides_from_data
 from .yaml_io import YamlError, load_json_text, load_yaml_text
 from .yaml_where import span_at
@@ -149,16 +150,26 @@ def load_reform(path: Path) -> Reform:
 
 
 def _check_measures(rules: RuleSet, reform: Reform, side: str) -> None:
-    """CPF-E112, in the reform file, for a measure that names no rule of ``rules`` taking a year."""
+    """CPF-E112, in the reform file, for a measure that is not a money rule of ``rules``
+    taking a year (the report adds credits and compares balances with ceilings in euros)."""
+    symbols = rules.symbols
     for kind, rule_name in reform.measures.items():
-        rule = rules.symbols.rules.get(rule_name)
-        if rule is None or not rule.formals:
-            where = reform.measure_spans.get(kind)
+        rule = symbols.rules.get(rule_name)
+        fits = (
+            rule is not None
+            and len(rule.formals) == 1
+            and symbols.type_of(rule.formals[0].type).kind == "year"
+            and symbols.type_of(rule.type) == MONEY
+        )
+        if not fits:
+            found = "no rule" if rule is None else f"a rule of type {symbols.type_of(rule.type).display()}"
+            if rule is not None and (len(rule.formals) != 1 or symbols.type_of(rule.formals[0].type).kind != "year"):
+                found = "a rule that does not take a year"
             raise _error(
-                f"measure `{kind}` names `{rule_name}`, which is not a rule of {side} taking a year",
+                f"measure `{kind}` names `{rule_name}` in {side}: {found}, where a money rule taking a year is expected",
                 reform.file,
                 f"the defaults: {', '.join(f'{k}: {v}' for k, v in MEASURES.items())}",
-                span=where,
+                span=reform.measure_spans.get(kind),
             )
 
 

@@ -39,7 +39,11 @@ def parameter_on(parameter: ast.ParameterDecl, on: Any) -> Vec:
         if dated.start <= on:
             chosen = dated
     if chosen is None or chosen.value is None:
-        return Vec(False, undefined=True)
+        # No value on that date: every row is undefined (CPF-R001 unless `otherwise`
+        # catches it). The data is a value of the parameter's kind, never read, so that
+        # the operators meeting it where only some rows take this branch keep their types.
+        filler = next((constant_value(v.value) for v in parameter.values if v.value is not None), None)
+        return Vec(scalar(filler) if filler is not None else False, undefined=True)
     return Vec(scalar(constant_value(chosen.value)))
 
 

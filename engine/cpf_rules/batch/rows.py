@@ -8,8 +8,8 @@ Infinity, a syntax error or a nesting too deep to read are CPF-F002, located at 
 line and column of the input file), within the size limit of a facts document
 (CPF-F109); then, like any document, by :meth:`cpf_rules.facts.FactsReader.read_document`
 (CPF-F101…F110). Its optional ``id`` must be a text or a whole number (CPF-F101). A
-row of a ``cpf reform`` population (``{"id", "facts", "description"}``) is read too:
-its ``facts`` are the document.
+row of a ``cpf reform`` population (``{"id", "facts"}``) is read too: its ``facts``
+are the document (diagnostics give their paths from the row: ``$.facts.years[0]…``).
 
 A bad row never stops the run: :func:`read_row` returns that row's diagnostics, which
 become the row's ``errors`` in the output, and the other holders are answered.
@@ -18,6 +18,7 @@ become the row's ``errors`` in the output, and the other holders are answered.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,22 +59,33 @@ def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
         identifier = document.pop("id")
         if isinstance(identifier, bool) or not isinstance(identifier, (str, int)):
             return Row(NO_ID, None, (_bad_id(identifier),))
-    if _is_population_entry(document):  # `cpf reform`'s {id, facts, description} rows
-        document = document["facts"]
+    wrapped = _is_population_entry(document)  # `cpf reform`'s {id, facts} rows
     try:
-        return Row(identifier, reader.read_document(document))
+        return Row(identifier, reader.read_document(document["facts"] if wrapped else document))
     except CpfError as error:
-        return Row(identifier, None, tuple(error.diagnostics))
+        diagnostics = tuple(_under_facts(d) for d in error.diagnostics) if wrapped else tuple(error.diagnostics)
+        return Row(identifier, None, diagnostics)
 
 
 def _is_population_entry(document: Any) -> bool:
-    """A row written as in a ``cpf reform`` population: the facts under ``facts`` (with an
-    optional ``description``), which no facts document holds at its top level."""
-    return (
-        isinstance(document, dict)
-        and isinstance(document.get("facts"), dict)
-        and set(document) <= {"facts", "description"}
+    """A row written as in a ``cpf reform`` population: ``{"id", "facts"}``, the facts
+    under ``facts`` (no facts document holds that key at its top level)."""
+    return isinstance(document, dict) and set(document) == {"facts"} and isinstance(document["facts"], dict)
+
+
+def _under_facts(diagnostic: Diagnostic) -> Diagnostic:
+    """A diagnostic of the facts of a ``{"id", "facts"}`` row, its JSON path from the row."""
+    if diagnostic.path is None or not diagnostic.path.startswith("$"):
+        return diagnostic
+    return dataclasses.replace(
+        diagnostic,
+        path=_JSON_ROOT.sub("$.facts", diagnostic.path),
+        message=_JSON_ROOT.sub("$.facts", diagnostic.message),
     )
+
+
+_JSON_ROOT = re.compile(r"(?<![\w$])\$(?=[.\[\s]|$)")
+"""The ``$`` that starts a JSON path in a diagnostic (``$``, ``$.years[0]``)."""
 
 
 def _document(raw: str | Oversized, number: int, source: str) -> Any:

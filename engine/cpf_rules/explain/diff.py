@@ -202,7 +202,14 @@ def _value(node: TraceNode | None, lang: str) -> str:
 
 
 def _articles(node: TraceNode | None) -> list[CitedVersion]:
-    return list(node.citations) if node is not None else []
+    """The articles a step's value rests on: its own citations, or, for a rule whose value
+    an exception gave (the rule then cites nothing itself), that exception's."""
+    if node is None:
+        return []
+    if node.citations or node.kind != "rule":
+        return list(node.citations)
+    applied = [c for child in node.children if child.kind == "exception" and child.applies for c in child.citations]
+    return applied
 
 
 def _refs(node: TraceNode | None) -> str:
