@@ -79,17 +79,22 @@ def test_a_reform_population_is_read_by_cpf_batch(tmp_path: Path) -> None:
         '{"id": "a", "facts": {"years": [{"year": 2019, "worked_hours": 1607}]}}',
         '{"id": "b", "facts": {"years": []}, "years": [{"year": 2019, "worked_hours": 700}]}',
         '{"id": "c", "facts": {"years": [{"year": 2019, "workd_hours": 1607}]}}',
+        '{"id": "d", "facts": {"holder": {"a $ b": 1}, "years": [{"worked_hours": 10}]}}',
     ]
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     target = tmp_path / "answers.jsonl"
     assert _batch(source, target) == 0
-    first, second, third = _rows(target)
+    first, second, third, fourth = _rows(target)
     assert first["id"] == "a" and first["answers"]["credit(2019)"]["value"] == "500.00"  # R6323-1 I
     assert second["id"] == "b" and _codes(second) == ["CPF-F103"]
     # a mistake inside `facts` is located from the row, as the row is written
     [unknown] = third["errors"]["$"]
     assert unknown["path"] == "$.facts.years[0].workd_hours" and "in $.facts.years[0]" in unknown["message"]
+    # a name holding `$` is left as written; the hint names the path from the row too
+    by_path = {d["path"]: d for d in fourth["errors"]["$"]}
+    assert by_path["$.facts.holder.a $ b"]["message"] == "unknown field `a $ b` in $.facts.holder"
+    assert by_path["$.facts.years[0]"]["hint"] == "add `year` to $.facts.years[0]"
 
 
 def test_the_same_document_gets_the_same_code_from_cpf_evaluate(tmp_path: Path) -> None:

@@ -139,3 +139,20 @@ def test_a_parameter_ended_for_some_rows_only_gives_their_cpf_r001_in_batch() ->
     code, message, _ = rows[0]["credit(2024)"]
     assert code == "CPF-R001" and "ended on 2024-01-01 by a what-if" in message
     assert rows[1]["credit(2024)"] == 0
+
+
+def test_a_parameter_with_no_value_at_all_read_on_each_rows_date() -> None:
+    # A date parameter with no value at all, read on a date that differs between rows
+    # (holder.start), under `otherwise`: every path gives 0 and false. The kernel crashed
+    # (TypeError / AttributeError: an internal error) on the placeholder of such a column.
+    pytest.importorskip("numpy")
+    rules = ruleset(
+        f'parameter d : date "d"\n  from 2015-01-01 = none {CITE}\n'
+        f'rule span(y : year) : integer "s" {CITE} = years_between(d(start), 2030-01-01) otherwise 0\n'
+        f'rule same(y : year) : boolean "m" {CITE} = (d(start).year == y) otherwise false\n'
+    )
+    population = [{"holder": {"start": "2019-03-01"}}, {"holder": {"start": "2021-07-14"}}]
+    questions = ["span(2024)", "same(2024)"]
+    rows, _ = batch_answers(rules, population, questions)
+    assert rows == [scalar_in_order(rules, facts, questions) for facts in population]
+    assert rows[0] == {"span(2024)": 0, "same(2024)": False}

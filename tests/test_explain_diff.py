@@ -225,3 +225,9 @@ def test_a_value_given_by_an_exception_shows_the_exceptions_articles(
     code, out, _ = _cli(capsys, "diff", str(facts), "-q", "converted_amount(2019-01-01)", "--reform", str(reform))
     row = next(line for line in out.splitlines() if line.strip().startswith("dif_hours_counted "))
     assert code == 0 and "100 h → 0 h" in row and row.endswith("2019-861 / 2020-1379")
+    code, out, _ = _cli(
+        capsys, "diff", str(facts), "-q", "converted_amount(2019-01-01)", "--reform", str(reform), "--format", "json"
+    )
+    steps = json.loads(out)["questions"][0]["steps"]
+    counted = next(step for step in steps if step["step"] == "dif_hours_counted")
+    assert {c["article"] for c in counted["old"]["citations"]} == {"ORD:2019-861", "LOI:2020-1379"}

@@ -42,9 +42,24 @@ def parameter_on(parameter: ast.ParameterDecl, on: Any) -> Vec:
         # No value on that date: every row is undefined (CPF-R001 unless `otherwise`
         # catches it). The data is a value of the parameter's kind, never read, so that
         # the operators meeting it where only some rows take this branch keep their types.
-        filler = next((constant_value(v.value) for v in parameter.values if v.value is not None), None)
-        return Vec(scalar(filler) if filler is not None else False, undefined=True)
+        return Vec(scalar(_filler(parameter)), undefined=True)
     return Vec(scalar(constant_value(chosen.value)))
+
+
+def _filler(parameter: ast.ParameterDecl) -> Any:
+    """A value of the parameter's kind for rows where it has none (masked, never read):
+    one of its values, or, when it has none at all, a blank of its declared type."""
+    for dated in parameter.values:
+        if dated.value is not None:
+            return constant_value(dated.value)
+    name = parameter.type.name if parameter.type.kind == "simple" else "rate"
+    if name == "date":
+        return datetime.date(1, 1, 1)
+    if name == "boolean":
+        return False
+    if name in ("money", "hours", "days", "decimal", "integer", "year", "rate"):
+        return Fraction(0)
+    return ""  # a text or an enum case
 
 
 def parameter_by_row(parameter: ast.ParameterDecl, on: Any) -> Vec:
@@ -58,10 +73,7 @@ def parameter_by_row(parameter: ast.ParameterDecl, on: Any) -> Vec:
             undefined = undefined | (index == position)
     index = np.where(index < 0, 0, index)
     constants = [constant_value(v.value) if v.value is not None else None for v in values]
-    present = [c for c in constants if c is not None]
-    if not present:
-        return Vec(False, undefined=np.ones(len(on), dtype=bool))
-    filler = present[0]
+    filler = _filler(parameter)  # where no value is in force (the undefined rows)
     table = [filler if c is None else c for c in constants]
     data: Any
     if isinstance(filler, Fraction):

@@ -74,18 +74,27 @@ def _is_population_entry(document: Any) -> bool:
 
 
 def _under_facts(diagnostic: Diagnostic) -> Diagnostic:
-    """A diagnostic of the facts of a ``{"id", "facts"}`` row, its JSON path from the row."""
+    """A diagnostic of the facts of a ``{"id", "facts"}`` row, its JSON paths from the row
+    (path, message and hint)."""
     if diagnostic.path is None or not diagnostic.path.startswith("$"):
         return diagnostic
     return dataclasses.replace(
         diagnostic,
-        path=_JSON_ROOT.sub("$.facts", diagnostic.path),
-        message=_JSON_ROOT.sub("$.facts", diagnostic.message),
+        path="$.facts" + diagnostic.path[1:],
+        message=_rooted(diagnostic.message),
+        hint=_rooted(diagnostic.hint) if diagnostic.hint is not None else None,
     )
 
 
-_JSON_ROOT = re.compile(r"(?<![\w$])\$(?=[.\[\s]|$)")
-"""The ``$`` that starts a JSON path in a diagnostic (``$``, ``$.years[0]``)."""
+_JSON_ROOT = re.compile(r"(?<!\S)\$(?=$|[.\[\s,;:)])")
+"""The ``$`` that starts a JSON path in a diagnostic's words (``in $``, ``$.years[0] …``)."""
+
+
+def _rooted(text: str) -> str:
+    """``text`` with each JSON path starting at the row's ``$.facts``; names quoted between
+    backticks (a field called ``a $ b``) are left as written."""
+    parts = text.split("`")
+    return "`".join(_JSON_ROOT.sub("$.facts", part) if index % 2 == 0 else part for index, part in enumerate(parts))
 
 
 def _document(raw: str | Oversized, number: int, source: str) -> Any:

@@ -308,7 +308,7 @@ def _node_json(node: TraceNode | None) -> dict[str, Any] | None:
         data["applies"] = node.applies
     if node.detail is not None:
         data["detail"] = node.detail
-    data["citations"] = [c.to_json() for c in node.citations]
+    data["citations"] = [c.to_json() for c in _articles(node)]  # an applied exception's for its rule
     data["flags"] = [{"kind": f.kind, "text": f.text, "location": f.span.to_json()} for f in node.flags]
     return data
 
