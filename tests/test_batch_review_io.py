@@ -37,6 +37,15 @@ def _rows(target: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
 
 
+def _answered(tmp_path: Path, lines: list[str]) -> tuple[Path, list[dict[str, Any]]]:
+    """``cpf batch`` on ``lines`` (a JSONL input): the input file and the output rows (exit 0)."""
+    source = tmp_path / "holders.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = tmp_path / "answers.jsonl"
+    assert _batch(source, target) == 0
+    return source, _rows(target)
+
+
 def _codes(row: dict[str, Any]) -> list[str]:
     return [d["code"] for d in row["errors"]["$"]]
 
@@ -51,11 +60,7 @@ def test_each_line_is_read_with_the_rules_of_a_facts_document(tmp_path: Path) ->
         '{"id": 1.5, "years": []}',
         '{"id": 7, "years": [{"year": 2019, "worked_hours": 700}]}',
     ]
-    source = tmp_path / "holders.jsonl"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    target = tmp_path / "answers.jsonl"
-    assert _batch(source, target) == 0
-    rows = _rows(target)
+    source, rows = _answered(tmp_path, lines)
     assert [r["row"] for r in rows] == list(range(7))
     assert rows[0]["answers"]["credit(2019)"]["value"] == "500.00"
     # A key given twice: refused as `cpf evaluate` refuses it (never the last value kept).
@@ -72,7 +77,7 @@ def test_each_line_is_read_with_the_rules_of_a_facts_document(tmp_path: Path) ->
 
 
 def test_a_reform_population_is_read_by_cpf_batch(tmp_path: Path) -> None:
-    # examples/population.jsonl (`cpf reform`'s {id, facts, description} rows) gave every
+    # examples/population.jsonl (`cpf reform`'s {id, facts} rows) gave every
     # row CPF-F103 "unknown field facts". Its rows are now read as their facts; a row
     # mixing `facts` with facts fields is still a facts document (and refused).
     rows = [
@@ -81,11 +86,7 @@ def test_a_reform_population_is_read_by_cpf_batch(tmp_path: Path) -> None:
         '{"id": "c", "facts": {"years": [{"year": 2019, "workd_hours": 1607}]}}',
         '{"id": "d", "facts": {"holder": {"a $ b": 1}, "years": [{"worked_hours": 10}]}}',
     ]
-    source = tmp_path / "population.jsonl"
-    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    target = tmp_path / "answers.jsonl"
-    assert _batch(source, target) == 0
-    first, second, third, fourth = _rows(target)
+    _, (first, second, third, fourth) = _answered(tmp_path, rows)
     assert first["id"] == "a" and first["answers"]["credit(2019)"]["value"] == "500.00"  # R6323-1 I
     assert second["id"] == "b" and _codes(second) == ["CPF-F103"]
     # a mistake inside `facts` is located from the row, as the row is written
