@@ -15,8 +15,9 @@ evaluated again with that one fact changed, through the public API, on exact fra
 - a yes/no or enum answer also counts any change of its value as a change of path.
 
 Nothing about the rules is known here: the threshold is found by evaluating them. The
-"article that makes the difference" is the one cited by the first step (in trace
-order) whose branch or exception changed. The search is bounded (``max_evaluations``);
+"article that makes the difference" is the one cited by the innermost step whose branch,
+exception or yes/no value changed (a parameter read in another version when none did):
+the steps around it change as a consequence. The search is bounded (``max_evaluations``);
 a window of change narrower than the doubling step can be missed, which the report
 cannot claim otherwise: a counterfactual is the nearest change *found*.
 """
@@ -375,20 +376,10 @@ class _Search:
     def candidates(self, fact: _Fact) -> Iterator[tuple[Any, Answer]]:
         kind = fact.type.kind
         value = fact.value
-        if value is MISSING or value is None:  # an absent fact: what if it were given?
-            yield from self._absent(fact)
-            return
-        if kind == "boolean":
-            answer = self.probe.run(fact, not value)
-            if answer is not None and answer.value != self.base.value:
-                yield (not value), answer
-        elif kind == "enum":
-            assert fact.type.name is not None
-            for case in self.probe.rules.symbols.enums[fact.type.name].cases:
-                if case.name != value:
-                    answer = self.probe.run(fact, case.name)
-                    if answer is not None and answer.value != self.base.value:
-                        yield case.name, answer
+        if kind in ("boolean", "enum"):  # every other value; every value of an absent fact
+            yield from self._changing(fact, [v for v in self._values(fact) if v != value])
+        elif value is MISSING or value is None:
+            return  # an absent number or date: no value to move from, any found would be arbitrary
         elif kind == "number" and isinstance(value, Fraction):
             unit = Fraction(1, 100) if fact.type.unit.dimensionless and not fact.type.integer else Fraction(1)
             floor = Fraction(0) if not fact.type.unit.dimensionless else None
@@ -400,17 +391,16 @@ class _Search:
 
             yield from self._numeric(fact, to_date, Fraction(value.toordinal()), Fraction(1), None)
 
-    def _absent(self, fact: _Fact) -> Iterator[tuple[Any, Answer]]:
-        """An absent optional fact given: both booleans, every enum case. An absent number or
-        date is not searched: with no value to move from, any value found would be arbitrary."""
-        kind = fact.type.kind
-        tried: list[Any] = []
-        if kind == "boolean":
-            tried = [True, False]
-        elif kind == "enum":
-            assert fact.type.name is not None
-            tried = [case.name for case in self.probe.rules.symbols.enums[fact.type.name].cases]
-        for candidate in tried:
+    def _values(self, fact: _Fact) -> list[Any]:
+        """Every value of a boolean or enum fact."""
+        if fact.type.kind == "boolean":
+            return [True, False]
+        assert fact.type.name is not None
+        return [case.name for case in self.probe.rules.symbols.enums[fact.type.name].cases]
+
+    def _changing(self, fact: _Fact, values: list[Any]) -> Iterator[tuple[Any, Answer]]:
+        """Each of ``values`` that changes the answer, with that answer."""
+        for candidate in values:
             answer = self.probe.run(fact, candidate)
             if answer is not None and answer.value != self.base.value:
                 yield candidate, answer
