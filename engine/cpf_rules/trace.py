@@ -35,6 +35,13 @@ class CitedVersion:
     """``in_force``; else why no version is cited: ``not_yet`` (before the first version),
     ``ended`` (after the last one), ``gap`` (legal_refs/ lacks the version)."""
 
+    @property
+    def short(self) -> str:
+        """The article's number and the locator, as every rendering heads a citation:
+        ``L6323-11 al. 1``."""
+        number = self.ref.split(":", 1)[-1]
+        return f"{number} {self.locator}" if self.locator else number
+
     def to_json(self) -> dict[str, Any]:
         """The citation; the version is named by its start date (see the result's articles)."""
         return {

@@ -136,5 +136,5 @@ def _bad_id(value: Any) -> Diagnostic:
         "$.id has the wrong type",
         path="$.id",
         expected="a text or a whole number identifying the holder",
-        found=found_text(value),  # the same words as every facts diagnostic,
+        found=found_text(value),  # the same words as every facts diagnostic
     )

@@ -208,17 +208,11 @@ def _articles(node: TraceNode | None) -> list[CitedVersion]:
         return []
     if node.citations or node.kind != "rule":
         return list(node.citations)
-    applied = [c for child in node.children if child.kind == "exception" and child.applies for c in child.citations]
-    return applied
+    return [c for child in node.children if child.kind == "exception" and child.applies for c in child.citations]
 
 
 def _refs(node: TraceNode | None) -> str:
-    refs: list[str] = []
-    for citation in _articles(node):
-        text = citation.ref.split(":", 1)[-1] + (f" {citation.locator}" if citation.locator else "")
-        if text not in refs:
-            refs.append(text)
-    return " / ".join(refs)
+    return " / ".join(dict.fromkeys(c.short for c in _articles(node)))  # each once, in order
 
 
 def _article_refs(change: StepChange) -> str:

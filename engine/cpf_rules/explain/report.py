@@ -90,7 +90,7 @@ def _cf_sentence(cf: Counterfactual, lang: str) -> str:
 
 
 def _cf_articles(cf: Counterfactual) -> str:
-    return " / ".join(c.ref.split(":", 1)[-1] + (f" {c.locator}" if c.locator else "") for c in cf.citations) or "—"
+    return " / ".join(c.short for c in cf.citations) or "—"
 
 
 def counterfactuals_text(explanation: Explanation, lang: str) -> str:

@@ -74,10 +74,8 @@ def summary_line(answer: Answer, lang: str) -> str:
 def citation_head(citation: CitedVersion, lang: str) -> str:
     """``L6323-11 al. 1 (Code du travail) — version en vigueur depuis le 01/01/2019 (Loi …)``."""
     w = words(lang)
-    number = citation.ref.split(":", 1)[-1]
-    locator = f" {citation.locator}" if citation.locator else ""
     source = f" ({citation.source})" if citation.source else ""
-    head = f"{number}{locator}{source}"
+    head = f"{citation.short}{source}"
     version = citation.version
     if version is None:
         reason = w.get(citation.status, w["gap"]).format(date=day(citation.on))

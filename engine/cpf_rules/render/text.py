@@ -111,10 +111,8 @@ def _date_fr(text: str | None) -> str:
 
 
 def _citation_line(citation: CitedVersion, w: dict[str, str]) -> str:
-    number = citation.ref.split(":", 1)[1]
-    locator = f" {citation.locator}" if citation.locator else ""
     source = f" ({citation.source})" if citation.source else ""
-    head = f"{number}{locator}{source}"
+    head = f"{citation.short}{source}"
     if citation.version is None:
         day = _date_fr(citation.on.isoformat())
         reason = w.get(citation.status, w["gap"]) if citation.status in ("not_yet", "ended") else w["gap"]
