@@ -23,6 +23,7 @@ from .facts import Facts
 from .limits import MAX_DEPTH, MAX_NESTING, NESTING_WATCH
 from .periods import period_date, period_text
 from .trace import CitedVersion, FlagNote, Frame, TraceNode
+from .types import BOOLEAN
 
 if TYPE_CHECKING:
     from .compiled import CompiledRuleSet, _ExceptionInfo, _RuleInfo
@@ -108,8 +109,9 @@ class CompiledEvaluation(Evaluation):
     def call_rule(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> Any:
         key = (rule.name, period)
         cached = self.memo.get(key)
+        frames = self.frames
         if cached is not None:
-            self.frames[-1].children.append(cached[1])
+            frames[-1].children.append(cached[1])
             return cached[0]
         info = self._rule_info.get(rule.name) or self.compiled.compile_rule(rule)
         year = _YEARS.get(period)  # a year met before (None for a date, no period, a new year)
@@ -117,16 +119,17 @@ class CompiledEvaluation(Evaluation):
             year = year_of_period(period)
             if year is None:
                 return super().call_rule(rule, period, call_span)  # raises CPF-R008
-        depth = len(self.active)
-        if key in self._active_keys or (
+        active, active_keys = self.active, self._active_keys
+        depth = len(active)
+        if key in active_keys or (
             depth >= NESTING_WATCH and (depth >= MAX_DEPTH or self.nesting_with(rule.name) > MAX_NESTING)
         ):
             return super().call_rule(rule, period, call_span)  # raises CPF-R004 / R003
         self.reached.add(info.reached)
-        self.active.append(key)
-        self._active_keys.add(key)
+        active.append(key)
+        active_keys.add(key)
         frame = Frame()
-        self.frames.append(frame)
+        frames.append(frame)
         if year is not None:
             on, shown = year
         else:
@@ -137,29 +140,35 @@ class CompiledEvaluation(Evaluation):
             if info.exceptions:
                 value, applied, exception_nodes = self._compiled_rule_value(info, env, on, shown)
             else:
-                value, applied, exception_nodes = info.body(self, env), None, []
+                value, applied, exception_nodes = info.body(self, env), None, None
         finally:
-            self.frames.pop()
-            self.active.pop()
-            self._active_keys.discard(key)
+            frames.pop()
+            active.pop()
+            active_keys.discard(key)
         if info.flags:
             self._note_flags(info.flags)
+        children = frame.children
+        if applied is None:
+            citations = self._cite(rule.citations, on)
+            branch = info.default_branch
+        else:
+            citations, branch = (), applied.branch
         node = TraceNode(
             "rule",
-            rule.name,
+            key[0],
             rule.label,
             shown,
             value,
             info.type,
             rule.span,
-            tuple(exception_nodes + frame.children) if exception_nodes else tuple(frame.children),
-            self._cite(rule.citations, on) if applied is None else (),
+            tuple(exception_nodes + children) if exception_nodes else tuple(children),
+            citations,
             info.flags,
-            tuple(frame.decisions),
-            info.default_branch if applied is None else applied.branch,
+            tuple(frame.decisions) if frame.decisions else (),
+            branch,
         )
         self.memo[key] = (value, node)
-        self.frames[-1].children.append(node)
+        frames[-1].children.append(node)
         return value
 
     def _compiled_rule_value(
@@ -168,18 +177,39 @@ class CompiledEvaluation(Evaluation):
         applying: list[tuple[_ExceptionInfo, Any]] = []
         nodes: list[TraceNode] = []
         shown_period = shown if info.formal is not None else None
+        frames = self.frames
+        rule_type = info.type
         for exception in info.exceptions:
             frame = Frame()
-            self.frames.append(frame)
+            frames.append(frame)
             try:
                 holds = exception.condition(self, env)
                 value = exception.body(self, env) if holds else None
             finally:
-                self.frames.pop()
+                frames.pop()
+            decl = exception.decl
             if holds:
                 applying.append((exception, value))
                 self.reached.add(exception.reached)
-            nodes.append(self._exception_node(exception.decl, shown_period, info.type, holds, value, frame, on))
+                if exception.flags:
+                    self._note_flags(exception.flags)
+            nodes.append(
+                TraceNode(
+                    "exception",
+                    decl.name,
+                    decl.label,
+                    shown_period,
+                    value if holds else False,
+                    rule_type if holds else BOOLEAN,
+                    decl.span,
+                    tuple(frame.children),
+                    self._cite(decl.citations, on),
+                    exception.flags if holds else (),
+                    tuple(frame.decisions) if frame.decisions else (),
+                    None,
+                    bool(holds),
+                )
+            )
         if len(applying) > 1:
             raise self._exception_conflict(info.name, [e.decl for e, _ in applying])
         if applying:
