@@ -37,19 +37,46 @@ __all__ = [
     "RECURSION_LIMIT",
     "Evaluation",
     "EvaluationError",
+    "NestingMeter",
     "constant_value",
-    "nesting_with",
     "period_date",
     "period_text",
 ]
 
 
-def nesting_with(model: RuleSet, active: list[tuple[str, Any]], name: str) -> int:
-    """The formula heights (:meth:`RuleSet.formula_height`) of the ``active`` rule calls
-    and of rule ``name``, summed: what MAX_NESTING bounds (every evaluator and the batch
-    kernel count it so)."""
-    height = model.formula_height
-    return sum(height(rule) for rule, _ in active) + height(name)
+class NestingMeter:
+    """The formula heights (:meth:`RuleSet.formula_height`) of the active rule calls and
+    of one more rule, summed: what MAX_NESTING bounds (every evaluator and the batch
+    kernel count it so).
+
+    The sums of the stack's prefixes are kept from one call to the next, so a recursion
+    600 calls deep adds one height a call instead of summing the whole stack again (that
+    was quadratic in the depth). A prefix stays valid while its calls are still on the
+    stack: every evaluator pushes a key tuple built for that call, so the same object at
+    a position is the same call, and every position below it is unchanged (a stack). The
+    meter keeps the keys it summed, so a popped key's memory is never reused for a new one.
+    """
+
+    __slots__ = ("_height", "_keys", "_sums")
+
+    def __init__(self, model: RuleSet) -> None:
+        self._height = model.formula_height
+        self._keys: list[tuple[str, Any]] = []
+        self._sums: list[int] = []
+
+    def with_rule(self, active: list[tuple[str, Any]], name: str) -> int:
+        """The heights of the calls in ``active`` and of rule ``name``, summed."""
+        keys, sums = self._keys, self._sums
+        valid = min(len(keys), len(active))
+        while valid and keys[valid - 1] is not active[valid - 1]:
+            valid -= 1
+        del keys[valid:], sums[valid:]
+        total = sums[-1] if sums else 0
+        for key in active[valid:]:
+            total += self._height(key[0])
+            keys.append(key)
+            sums.append(total)
+        return total + self._height(name)
 
 
 class Evaluation(ExpressionHandlers):
@@ -84,6 +111,7 @@ class Evaluation(ExpressionHandlers):
         self.reached: set[str] = set()
         self.types = model.types
         self.symbols = model.symbols
+        self._nesting: NestingMeter | None = None
 
     @functools.cached_property
     def _dispatch(self) -> dict[type, Callable[[Any, dict[str, Any]], Any]]:
@@ -229,7 +257,9 @@ class Evaluation(ExpressionHandlers):
 
     def nesting_with(self, name: str) -> int:
         """The formula heights of the rules being evaluated and of rule ``name``, summed."""
-        return nesting_with(self.model, self.active, name)
+        if self._nesting is None:
+            self._nesting = NestingMeter(self.model)
+        return self._nesting.with_rule(self.active, name)
 
     def _nested_too_deep(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> EvaluationError:
         """CPF-R003 for formulas nested deeper than :data:`MAX_NESTING` along the calls."""

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import nesting_with
+from ..evaluate import NestingMeter
 from ..limits import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT
 from ..model import RuleSet
 from ..periods import period_date
@@ -76,6 +76,7 @@ class BatchEvaluation:
         self.parameters: dict[tuple[str, Any], Vec] = {}  # (parameter, date) → its uniform value
         self.constants: dict[int, Vec] = {}  # id(quantity literal) → its value
         self.active: list[tuple[str, Any]] = []
+        self._nesting: NestingMeter | None = None
         self.owner: Any = None  # item → row, inside an aggregate
         self.steps = 0  # steps of the question, for every holder (an upper bound of each one's)
         self.extra: Any = None  # None, or each holder's steps beyond ``steps`` (its list items' share)
@@ -170,7 +171,9 @@ class BatchEvaluation:
         """As the scalar engine sums them (MAX_NESTING): the formula heights of the active rules and ``name``."""
         if len(self.active) < NESTING_WATCH:
             return 0  # too few calls to pass MAX_NESTING (see evaluate.NESTING_WATCH)
-        return nesting_with(self.model, self.active, name)
+        if self._nesting is None:
+            self._nesting = NestingMeter(self.model)
+        return self._nesting.with_rule(self.active, name)
 
     def _rule_value(self, rule: ast.RuleDecl, env: dict[str, Any]) -> Vec:
         taken: list[tuple[Any, Vec]] = []
