@@ -80,21 +80,23 @@ class DiffReport:
 
 
 def _steps(trace: TraceNode) -> Iterator[tuple[str, TraceNode, int]]:
-    """Each distinct step once, pre-order, with its identity and depth."""
-    seen: set[int] = set()
+    """Each distinct step once, pre-order, with its identity and depth.
 
-    def walk(node: TraceNode, depth: int, parent: str) -> Iterator[tuple[str, TraceNode, int]]:
+    An explicit stack, not nested generators: each step yielded through N enclosing
+    generators would cost N resumptions, quadratic in the depth of the trace."""
+    seen: set[int] = set()
+    stack: list[tuple[TraceNode, int, str]] = [(trace, 0, "")]  # node, depth, enclosing rule's key
+    while stack:
+        node, depth, parent = stack.pop()
         if id(node) in seen:
-            return
+            continue
         seen.add(id(node))
         if node.kind in ("rule", "parameter", "input"):
             yield node.key, node, depth
         elif node.kind == "exception":
             yield f"{parent} · exception {node.name}", node, depth
-        for child in node.children:
-            yield from walk(child, depth + 1, node.key if node.kind == "rule" else parent)
-
-    yield from walk(trace, 0, "")
+        inner = node.key if node.kind == "rule" else parent
+        stack.extend((child, depth + 1, inner) for child in reversed(node.children))
 
 
 def _same(old: TraceNode, new: TraceNode) -> bool:

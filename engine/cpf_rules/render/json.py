@@ -9,13 +9,13 @@ the command that replays it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..trace import Answer, Result, TraceNode
 from ..types import Type
+from .json_text import dumps_indented
 from .values import machine_value
 
 
@@ -110,4 +110,8 @@ def diagnostics_to_json(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    """``data`` as indented JSON, keys sorted, non-ASCII kept: what ``json.dumps(data,
+    ensure_ascii=False, indent=2, sort_keys=True)`` writes, in time linear in its size
+    (:mod:`.json_text`: the standard library's indenting encoder is quadratic in the
+    nesting depth, and a deep trace nests deep)."""
+    return dumps_indented(data) + "\n"
