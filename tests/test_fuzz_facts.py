@@ -55,8 +55,8 @@ def from_schema(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any
             low, high = 2013, 2026
         return st.integers(low, high)
     if kind == "number":
-        low = schema.get("minimum", -5000)
-        return st.decimals(low, 5000, places=2, allow_nan=False, allow_infinity=False)
+        low, high = schema.get("minimum", -5000), schema.get("maximum", 5000)  # a declared range: within it
+        return st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False)
     if kind == "boolean":
         return st.booleans()
     if kind == "string" and schema.get("format") == "date":

@@ -21,7 +21,7 @@ class _Node:
     """Value semantics shared by every node: equality, hash and repr by fields, in field
     order, as ``@dataclass`` would generate them (``eq=False, repr=False`` below).
 
-    Defined once here rather than generated for each of the 27 classes: a generated
+    Defined once here rather than generated for each of the 28 classes: a generated
     method is compiled when the module is imported, and every ``cpf`` process imports
     this one (about 6 ms of start-up, measured with callgrind).
     """
@@ -286,14 +286,27 @@ class EnumDecl(_Node):
 
 
 @dataclass(frozen=True, slots=True, repr=False, eq=False)
+class Bounds(_Node):
+    """``between 0 and 12``, ``at least 0``, ``at most 1``: the range of an input's or a
+    field's values, both ends included (a missing end: None). Each end is a number literal,
+    negated or not (a :class:`Quantity` or a ``-`` :class:`Unary` of one), in the declared
+    type's unit; the facts schema refuses a value outside (CPF-F105)."""
+
+    span: Span
+    low: Expr | None
+    high: Expr | None
+
+
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class FieldDecl(_Node):
-    """One field of a record: its name, written type, optional default and label."""
+    """One field of a record: its name, written type, optional default and label, and its range."""
 
     span: Span
     name: str
     type: TypeRef
     default: Expr | None
     label: str | None
+    bounds: Bounds | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False, eq=False)
@@ -312,6 +325,7 @@ class InputDecl(_Node):
 
     ``section`` is ``year`` (one entry per calendar year, read as ``worked_hours(y)``),
     another object of the facts document (``holder``), or None for a top-level list.
+    ``bounds``: the range written after the type (``decimal between 0 and 12``), if any.
     """
 
     span: Span
@@ -321,6 +335,7 @@ class InputDecl(_Node):
     optional: bool
     default: Expr | None
     label: str | None
+    bounds: Bounds | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False, eq=False)

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_FORMAT = "2"
+_FORMAT = "3"
 """Bumped when the encoding (cache_json.py) or the content of an entry changes."""
 
 
@@ -210,7 +210,7 @@ class RulesEntry(NamedTuple):
 
 FRONT_HALF = (
     *("ast", "cache", "cache_json", "calendar", "check", "check_calls", "check_literals", "cycles"),
-    *("diagnostics", "legal_refs"),
+    *("diagnostics", "legal_refs", "bounds", "check_bounds"),
     *("limits", "loader", "paths", "resolve", "syntax", "types", "version", "yaml_io", "yaml_where", "lints"),
     *("syntax_build", "syntax_fast", "syntax_tables"),
 )

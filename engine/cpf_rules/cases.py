@@ -17,12 +17,14 @@ Format::
           hours_balance(2018): 96 h
           converted_amount(2019-01-01): 1440.00 EUR
         # or, for a question that must fail:  error: {hours_credit(2019): CPF-R001}
+        # (a facts code, CPF-F105, when the facts must be refused: a value out of its range)
         # optional: what_if: [{parameter: P, from: DATE, value: "24 h"}] (a what-if rule set)
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -185,6 +187,26 @@ def cited_articles(node: TraceNode, seen: set[int] | None = None) -> set[str]:
     return refs
 
 
+def refusal_failures(case: Case, diagnostics: Sequence[Diagnostic]) -> list[str]:
+    """What a case did not expect when its facts (or questions) are refused as a whole.
+
+    A case may expect the refusal: ``error: {public_share(2021): CPF-F105}`` passes when
+    the facts are refused with CPF-F105 (a value out of its declared range) and nothing
+    else; each other diagnostic, each expected code not given and each ``expect`` value
+    (it cannot be answered) is a failure.
+    """
+    wanted = set(case.errors.values())
+    given = {d.code for d in diagnostics}
+    failures = [f"{d.code} {d.message} {d.path or d.span or ''}".strip() for d in diagnostics if d.code not in wanted]
+    failures += [
+        f"{question}: expected error {code}, but the facts were refused with {', '.join(sorted(given))}"
+        for question, code in case.errors.items()
+        if code not in given
+    ]
+    failures += [f"{question}: no value, the facts were refused" for question in case.expect if wanted & given]
+    return failures
+
+
 def run_case(rules: RuleSet, case: Case) -> CaseOutcome:
     """Evaluate one case; collect every mismatch (never raises for a wrong value)."""
     outcome = CaseOutcome(case)
@@ -194,7 +216,7 @@ def run_case(rules: RuleSet, case: Case) -> CaseOutcome:
             rules = apply_overrides(rules, case.what_if)
         result = evaluate(rules, case.facts, questions, as_of=case.as_of)
     except CpfError as error:
-        outcome.failures.extend(f"{d.code} {d.message} {d.path or d.span or ''}".strip() for d in error.diagnostics)
+        outcome.failures.extend(refusal_failures(case, error.diagnostics))
         return outcome
     outcome.result = result
     # A dated value a what-if replaces is not the law's: the case reached the override

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import ast
+from .check_bounds import check_declared_bounds
 from .check_calls import ROUNDING_FUNCTIONS, CallChecks, CallEdge
 from .check_literals import check_literal_size, literal_digits
 from .diagnostics import DiagnosticBag, Span, did_you_mean, suggest
@@ -111,6 +112,7 @@ class _Checker(CallChecks):
                 self._check_constant(
                     input_decl.default, self.symbols.type_of(input_decl.type), f"default of input `{input_decl.name}`"
                 )
+        check_declared_bounds(self.symbols, self.bag, lambda end: self.infer(end, {}))  # check_bounds.py
         for parameter in self.symbols.parameters.values():
             declared = self.symbols.type_of(parameter.type)
             for dated in parameter.values:

@@ -4,7 +4,8 @@ Each violation the Python jsonschema validator finds becomes a diagnostic naming
 JSON path, what was expected (the words the schema carries) and what was found; the
 checks made before the schema (document size, list lengths) have theirs here too.
 The validator itself reads numbers as the project does: an int or a finite Decimal,
-never a float or a bool.
+never a float or a bool, and compares them with the schema's ``minimum`` and ``maximum``
+exactly, as the decimals they were written as (:func:`exact`).
 """
 
 from __future__ import annotations
@@ -104,12 +105,16 @@ def diagnostic_for(error: jsonschema.ValidationError) -> Diagnostic:
         )
     if error.validator in ("minimum", "maximum"):
         bound = "at least" if error.validator == "minimum" else "at most"
+        if expected and isinstance(schema.get("x-cpf-range"), str):
+            wanted = expected  # a range declared in the rules: its words are in the expected ones
+        else:
+            wanted = f"{expected or 'a number'}, {bound} {error.validator_value}"
         return Diagnostic(
             "CPF-F105",
             Severity.ERROR,
             f"{path} is out of range",
             path=path,
-            expected=f"{expected or 'a number'}, {bound} {error.validator_value}",
+            expected=wanted,
             found=found_text(error.instance),
         )
     if error.validator == "pattern":
@@ -148,12 +153,33 @@ def python_validator(schema: dict[str, Any]) -> Any:
     def is_integer(checker: Any, instance: Any) -> bool:
         return isinstance(instance, int) and not isinstance(instance, bool)
 
+    def minimum(validator: Any, bound: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        if validator.is_type(instance, "number") and instance < exact(bound):
+            yield jsonschema.ValidationError(f"{instance!r} is less than the minimum of {bound!r}")
+
+    def maximum(validator: Any, bound: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        if validator.is_type(instance, "number") and instance > exact(bound):
+            yield jsonschema.ValidationError(f"{instance!r} is greater than the maximum of {bound!r}")
+
     base = jsonschema.Draft202012Validator.TYPE_CHECKER
     checker = base.redefine_many({"number": is_number, "integer": is_integer})
     validator_class = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-        jsonschema.Draft202012Validator, type_checker=checker
+        jsonschema.Draft202012Validator,
+        validators={"minimum": minimum, "maximum": maximum},
+        type_checker=checker,
     )
     return validator_class(schema)
+
+
+def exact(bound: int | float | Decimal) -> int | Decimal:
+    """A schema bound as the decimal it was written as: a float bound (``0.1``, a declared
+    range's end, :func:`cpf_rules.bounds.schema_number`) by its shortest text, so that the
+    fact ``0.1`` meets ``minimum: 0.1`` exactly, as jsonschema-rs reads it.
+
+    >>> exact(0.1), exact(12)
+    (Decimal('0.1'), 12)
+    """
+    return Decimal(repr(bound)) if isinstance(bound, float) else bound
 
 
 def within_bounds(value: int | Decimal) -> bool:

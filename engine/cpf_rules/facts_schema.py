@@ -3,15 +3,20 @@
 The schema is built from the ``input`` and ``record`` declarations of the checked rules,
 so it cannot drift from them: each section (``holder``…), the ``years`` list and the
 lists of records get their properties, with the type, unit, bounds and label of each
-input, and the words a diagnostic uses for what was expected (``x-cpf-expected``).
+input, and the words a diagnostic uses for what was expected (``x-cpf-expected``). A
+number's bounds: at least 0 for hours, money and days, and the range declared after
+the type (``decimal between 0 and 12``, :mod:`cpf_rules.bounds`) as ``minimum`` and
+``maximum``, its words in ``x-cpf-range``.
 ``cpf schema`` prints it; :mod:`cpf_rules.facts` validates documents against it.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from . import ast
+from .bounds import declared_range, range_words, schema_number
 from .resolve import Symbols
 from .types import Type
 
@@ -37,12 +42,21 @@ def _describe(type_: Type) -> str:
     return _TYPE_WORDS.get(word, word)
 
 
-def _value_schema(type_: Type, symbols: Symbols, label: str | None) -> dict[str, Any]:
+def _value_schema(type_: Type, symbols: Symbols, label: str | None, bounds: ast.Bounds | None = None) -> dict[str, Any]:
     schema: dict[str, Any]
+    words: str | None = None
     if type_.kind == "number":
         schema = {"type": "integer"} if type_.integer and type_.unit.dimensionless else {"type": "number"}
+        low, high = declared_range(bounds)
         if not type_.unit.dimensionless:
-            schema["minimum"] = 0
+            low = max(low, Fraction(0)) if low is not None else Fraction(0)  # no negative hours or euros
+        if low is not None:
+            schema["minimum"] = schema_number(low)
+        if high is not None:
+            schema["maximum"] = schema_number(high)
+        if bounds is not None:  # a declared range: its words go into every diagnostic of the value
+            words = range_words(low, high)
+            schema["x-cpf-range"] = words
     elif type_.kind == "boolean":
         schema = {"type": "boolean"}
     elif type_.kind == "date":
@@ -67,7 +81,8 @@ def _value_schema(type_: Type, symbols: Symbols, label: str | None) -> dict[str,
     if parts:
         schema["title"] = " ".join(parts)
     schema["x-cpf-type"] = type_.display()
-    schema["x-cpf-expected"] = _expected_words(type_, symbols, label)
+    expected = _expected_words(type_, symbols, label)
+    schema["x-cpf-expected"] = f"{expected}, {words}" if words else expected
     return schema
 
 
@@ -83,7 +98,7 @@ def _expected_words(type_: Type, symbols: Symbols, label: str | None) -> str:
 
 
 def _record_schema(record: ast.RecordDecl, symbols: Symbols) -> dict[str, Any]:
-    properties = {f.name: _value_schema(symbols.type_of(f.type), symbols, f.label) for f in record.fields}
+    properties = {f.name: _value_schema(symbols.type_of(f.type), symbols, f.label, f.bounds) for f in record.fields}
     required = [f.name for f in record.fields if f.default is None]
     schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
     if required:
@@ -99,7 +114,7 @@ def facts_schema(symbols: Symbols) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for decl in sorted(symbols.inputs.values(), key=lambda d: d.name):
         type_ = symbols.type_of(decl.type)
-        value_schema = _value_schema(type_, symbols, decl.label)
+        value_schema = _value_schema(type_, symbols, decl.label, decl.bounds)
         if decl.section is None:
             properties[decl.name] = value_schema
             continue

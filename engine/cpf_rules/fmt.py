@@ -132,9 +132,19 @@ def _unary_minuses(tokens: Sequence[Token], previous: Token | None) -> set[int]:
     result = set()
     for index, token in enumerate(tokens):
         before = tokens[index - 1] if index else previous
-        if token.text == "-" and not _ends_value(before):
+        if token.text == "-" and (not _ends_value(before) or _opens_range_end(tokens, index)):
             result.add(index)
     return result
+
+
+def _opens_range_end(tokens: Sequence[Token], index: int) -> bool:
+    """Whether ``tokens[index]`` starts an end of a declared range: ``TYPE between -1 and 1``,
+    ``at least -1``, ``at most -1`` (``between``, ``least`` and ``most`` are names elsewhere)."""
+    if index >= 2 and tokens[index - 1].text in ("least", "most"):
+        return tokens[index - 2].text == "at"
+    if index >= 3 and tokens[index - 1].text == "between":
+        return tokens[index - 2].kind == "name" and tokens[index - 3].text in (":", "/")
+    return False
 
 
 class _Layout:

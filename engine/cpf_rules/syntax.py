@@ -199,6 +199,10 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
         return "an if needs its else: if CONDITION then VALUE else VALUE"
     if "CITE_REF" in expected:
         return 'cite an entry of legal_refs/, e.g. cite CT:L6323-11 "al. 2"'
+    if token.type in ("BETWEEN", "AT"):
+        return 'a range comes right after the type: input NAME : TYPE between LOW and HIGH optional "label"'
+    if (expected and expected <= {"AND", "LEAST", "MOST"}) or ("NUMBER" in expected and "NAME" not in expected):
+        return "a range reads: between LOW and HIGH, at least LOW or at most HIGH, each end a number (24 h with a unit)"
     if token.type == "$END":
         return "the declaration is not finished"
     return None

@@ -122,7 +122,8 @@ class AstBuilder:
     def field_decl(self, meta: Any, children: list[Any]) -> ast.FieldDecl:
         default = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "default"), None)
         label = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "label"), None)
-        return ast.FieldDecl(self._span(meta), str(children[0]), children[1], default, label)
+        bounds = next((c for c in children[2:] if isinstance(c, ast.Bounds)), None)
+        return ast.FieldDecl(self._span(meta), str(children[0]), children[1], default, label, bounds)
 
     @with_meta
     def record_decl(self, meta: Any, children: list[Any]) -> ast.RecordDecl:
@@ -148,7 +149,21 @@ class AstBuilder:
         optional = any(isinstance(c, tuple) and c[0] == "optional" for c in children[2:])
         default = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "default"), None)
         label = next((c[1] for c in children[2:] if isinstance(c, tuple) and c[0] == "label"), None)
-        return ast.InputDecl(self._span(meta), section, name, type_ref, optional, default, label)
+        bounds = next((c for c in children[2:] if isinstance(c, ast.Bounds)), None)
+        return ast.InputDecl(self._span(meta), section, name, type_ref, optional, default, label, bounds)
+
+    # -- the range of an input or a field: `between 0 and 12`, `at least 0`, `at most 1`
+    @with_meta
+    def between(self, meta: Any, children: list[Any]) -> ast.Bounds:
+        return ast.Bounds(self._span(meta), children[0], children[1])
+
+    @with_meta
+    def at_least(self, meta: Any, children: list[Any]) -> ast.Bounds:
+        return ast.Bounds(self._span(meta), children[0], None)
+
+    @with_meta
+    def at_most(self, meta: Any, children: list[Any]) -> ast.Bounds:
+        return ast.Bounds(self._span(meta), None, children[0])
 
     def none_value(self, children: list[Any]) -> None:
         return None

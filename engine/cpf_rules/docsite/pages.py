@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from .. import ast
+from ..bounds import declared_range, range_words
 from ..legal_refs import Article
 from ..model import RuleSet
 from ..syntax import node_text
@@ -82,6 +83,10 @@ def _link(rules: RuleSet, name: str, root: str = "../") -> str:
         return f'<a href="{root}parameters/{name}.html"><code>{escape(name)}</code></a>'
     decl = rules.inputs.get(name)
     label = f" — {escape(decl.label)}" if decl is not None and decl.label else ""
+    if decl is not None and decl.bounds is not None:  # the declared range, as the rule file writes it
+        type_ = rules.symbols.type_of(decl.type)
+        unit = None if type_.unit.dimensionless else type_.unit.symbol()
+        label += f" <code>{escape(range_words(*declared_range(decl.bounds), unit))}</code>"
     return f'<code>{escape(name)}</code> <span class="kind">donnée</span>{label}'
 
 

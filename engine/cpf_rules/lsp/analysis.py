@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ast
+from ..bounds import declared_range, range_words
 from ..diagnostics import Diagnostic, Span
 from ..loader import CheckReport, check_rules
 from ..model import RuleSet
@@ -181,7 +182,11 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
         decl = symbols.inputs[name]
         place = f"{decl.section}.{name}" if decl.section else name
         option = " (facultative)" if decl.optional else ""
-        return f"**{decl.label or name}**\n\n`input {place} : {symbols.type_of(decl.type).display()}`{option}"
+        type_ = symbols.type_of(decl.type)
+        unit = None if type_.kind != "number" or type_.unit.dimensionless else type_.unit.symbol()
+        bounds = range_words(*declared_range(decl.bounds), unit)  # the declared range, if any
+        declared = f"{type_.display()} {bounds}" if bounds else type_.display()
+        return f"**{decl.label or name}**\n\n`input {place} : {declared}`{option}"
     if name in symbols.enums or name in symbols.records:
         decl_t = symbols.enums.get(name) or symbols.records[name]
         kind = "enum" if name in symbols.enums else "record"
