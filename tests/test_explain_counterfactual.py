@@ -157,3 +157,25 @@ def test_a_date_fact_read_as_a_parameter_date_loi_2020_1379(tmp_path: Path) -> N
     assert (later.new, later.old_result, later.new_result) == (datetime.date(2021, 7, 1), 300, 500)
     assert later.step == "dif_hours_counted · exception registered_in_time" and later.holds is False
     assert "LOI:2020-1379" in _refs(later)
+
+
+def test_forfait_days_are_moved_within_their_declared_range_R6323_1_II_al_4(tmp_path: Path) -> None:
+    # R6323-1 II al. 4: a forfait-jours year is worked_days / forfait_days (at most 218). 5 of
+    # 218 days → 500 € × 5/218 = 11.47 € (rounded up to the cent). worked_days is declared
+    # between 0 and 366: the search proposes only values the facts accept (never -0.0001,
+    # refused with CPF-F105), and reaches the half-time threshold far up the range: 109 of
+    # 218 days → the full 500 € (L6323-11 al. 2).
+    facts_file = tmp_path / "forfait.yaml"
+    facts_file.write_text("years:\n  - {year: 2023, worked_hours: 1000, forfait_days: 218, worked_days: 5}\n")
+    rules = load_rules()
+    facts = read_facts(rules, facts_file)
+    answer = evaluate(rules, facts, ["credit(2023)"], as_of=AS_OF).answers[0]
+    assert answer.value == Fraction(1147, 100)
+    found = {c.fact: c for c in counterfactuals(rules, facts, answer, AS_OF, 600)}
+    worked = found["worked_days(2023)"]
+    assert (worked.old, worked.new, worked.new_result) == (Fraction(5), Fraction(109), Fraction(500))
+    forfait = found["forfait_days(2023)"]
+    assert (forfait.new, forfait.new_result) == (Fraction(10), Fraction(500))
+    for change in found.values():
+        if change.fact.startswith(("worked_days", "forfait_days")):
+            assert 0 <= change.new <= 366, change  # a value the facts schema accepts

@@ -11,6 +11,7 @@ The rule base's ranges come from the calendar (12 months, 366 days) and the law 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import shutil
@@ -24,7 +25,7 @@ import pytest
 from cpf_rules import ast, evaluate, load_rules
 from cpf_rules.bounds import declared_range, range_words, schema_number, survives_schema
 from cpf_rules.cache_json import decode, encode
-from cpf_rules.cases import Case, refusal_failures
+from cpf_rules.cases import Case, refusal_failures, run_case
 from cpf_rules.cli import main
 from cpf_rules.diagnostics import CpfError, Diagnostic, Severity
 from cpf_rules.facts_diagnostics import python_validator
@@ -179,7 +180,8 @@ def test_the_schema_carries_the_declared_ranges(law: RuleSet, capsys: pytest.Cap
     assert (months["minimum"], months["maximum"], months["x-cpf-range"]) == (0, 12, "between 0 and 12")
     assert months["x-cpf-expected"] == "a number, between 0 and 12"
     assert (years["worked_days"]["maximum"], years["forfait_days"]["maximum"]) == (366, 366)
-    assert (years["public_post_share"]["minimum"], years["public_post_share"]["maximum"]) == (0, 1)
+    # Several posts à temps non complet may exceed one full-time post: no upper end (public_share caps at 1).
+    assert years["public_post_share"]["minimum"] == 0 and "maximum" not in years["public_post_share"]
     # Hours without a declared range keep the implicit lower bound and their words.
     assert years["worked_hours"]["minimum"] == 0 and "maximum" not in years["worked_hours"]
     assert "x-cpf-range" not in years["worked_hours"] and years["worked_hours"]["x-cpf-expected"] == "a number of hours"
@@ -358,18 +360,58 @@ def _case(errors: dict[str, str], expect: dict[str, Any] | None = None) -> Case:
     )
 
 
-def test_a_case_may_expect_the_facts_to_be_refused() -> None:
+def test_a_case_may_expect_the_facts_to_be_refused(law: RuleSet) -> None:
     refused = [Diagnostic("CPF-F105", Severity.ERROR, "$.years[0].public_service_months is out of range")]
-    assert refusal_failures(_case({"public_hours_credit(2023)": "CPF-F105"}), refused) == []
-    assert refusal_failures(_case({"public_hours_credit(2023)": "CPF-F101"}), refused) == [
+    assert refusal_failures(law, _case({"public_hours_credit(2023)": "CPF-F105"}), refused) == []
+    assert refusal_failures(law, _case({"public_hours_credit(2023)": "CPF-F101"}), refused) == [
         "CPF-F105 $.years[0].public_service_months is out of range",
         "public_hours_credit(2023): expected error CPF-F101, but the facts were refused with CPF-F105",
     ]
     mixed = _case({"public_hours_credit(2023)": "CPF-F105"}, {"public_hours_credit(2022)": "25 h"})
-    assert refusal_failures(mixed, refused) == ["public_hours_credit(2022): no value, the facts were refused"]
+    assert refusal_failures(law, mixed, refused) == ["public_hours_credit(2022): no value, the facts were refused"]
+
+
+def test_a_refusal_case_still_fails_on_its_questions_its_article_and_each_claim(law: RuleSet) -> None:
+    """A review found that a case expecting CPF-F105 passed with a misspelt question, an
+    article that does not exist, and two claims (2023 and 2024) when only 2023 was refused."""
+    months = {"years": [{"year": 2023, "status": "public_agent", "public_service_months": 13}]}
+    typo = dataclasses.replace(_case({"public_hours_credt(2023)": "CPF-F105"}), facts=months)
+    failures = run_case(law, typo).failures
+    assert len(failures) == 1 and failures[0].startswith("CPF-Q"), failures
+    nowhere = dataclasses.replace(_case({"public_hours_credit(2023)": "CPF-F105"}), facts=months, article="NOPE:123")
+    assert run_case(law, nowhere).failures == ["the case names NOPE:123, which legal_refs/ does not hold"]
+    one_refused = dataclasses.replace(
+        _case({"public_hours_credit(2023)": "CPF-F105", "public_hours_credit(2024)": "CPF-F105"}),
+        facts={"years": [*months["years"], {"year": 2024, "status": "public_agent", "public_service_months": 12}]},
+    )
+    assert run_case(law, one_refused).failures == [
+        "public_hours_credit(2023), public_hours_credit(2024): expected 2 refusals CPF-F105, the facts got 1"
+    ]
 
 
 def test_the_bundled_rule_files_stay_formatted_with_their_ranges(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(Path(__file__).resolve().parent.parent / "rules", rules)
     assert main(["fmt", "--check", str(rules)]) == 0
+
+
+@pytest.mark.parametrize("field", ["at", "between"])
+def test_a_record_field_named_like_a_range_word_gets_a_hint(tmp_path: Path, field: str) -> None:
+    """After a type, `at` and `between` begin a range: a field so named right after an
+    unlabelled field is a syntax error, whose hint says why and how to write it."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    text = f'record Ev "e" {{\n  amount : money\n  {field} : date "Date"\n}}\n\ninput evs : list Ev "evs"\n'
+    (folder / "a.cpf").write_text(text, encoding="utf-8")
+    with pytest.raises(CpfError) as raised:
+        load_rules(folder, Path(__file__).resolve().parent.parent / "legal_refs")
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.code == "CPF-E001" and diagnostic.span is not None
+    assert (diagnostic.span.line, diagnostic.span.column) == (3, 4 + len(field))
+    assert diagnostic.hint is not None and "a record field named so needs a label or a default" in diagnostic.hint
+    labelled = text.replace("amount : money", 'amount : money "Montant"')
+    (folder / "a.cpf").write_text(labelled, encoding="utf-8")
+    assert [
+        f.name
+        for f in load_rules(folder, Path(__file__).resolve().parent.parent / "legal_refs").symbols.records["Ev"].fields
+    ] == ["amount", field]

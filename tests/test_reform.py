@@ -124,6 +124,22 @@ def test_a_bad_holder_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "holder a" in err and "worked_hours" in err
 
 
+def test_a_holder_out_of_range_keeps_what_was_expected_and_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """13 months of public service in a year (a calendar year has 12; CPF-F105): the holder
+    is named and the diagnostic keeps its expected range and the value found (a review
+    found them dropped when the holder was named)."""
+    population = tmp_path / "p.jsonl"
+    population.write_text(
+        '{"id": "m13", "facts": {"years": [{"year": 2027, "status": "public_agent", "public_service_months": 13}]}}\n'
+    )
+    assert main(["reform", str(REFORM), "--population", str(population)]) == 1
+    err = capsys.readouterr().err
+    assert "holder m13" in err and "CPF-F105" in err
+    assert "expected: a number, between 0 and 12" in err and "found: the number 13" in err
+
+
 def test_vectorised_and_one_by_one_reports_agree_on_a_population() -> None:
     """The batch kernel answers the population (chunk by chunk) and must report exactly
     what the scalar engine reports holder by holder: credits of 500 € prorated below

@@ -101,7 +101,11 @@ def evaluate(
     _check_arguments(questions, as_of, max_steps)
     if max_steps is not None and max_steps < 1:
         raise ValueError(f"max_steps must be at least 1 (got {max_steps})")
-    typed_facts = read_facts(rules, facts)
+    refused: CpfError | None = None
+    try:
+        typed_facts = read_facts(rules, facts)
+    except CpfError as error:  # the questions are checked too: every problem in one error
+        refused = error
     parsed = []
     problems: list[Diagnostic] = []
     for text in questions:
@@ -111,6 +115,8 @@ def evaluate(
             parsed.append(parse_question(text, rules))
         except CpfError as error:
             problems.extend(error.diagnostics)
+    if refused is not None:
+        raise CpfError([*refused.diagnostics, *problems], refused.sources)
     if problems:
         raise CpfError(problems)
     if not parsed:

@@ -24,6 +24,7 @@ Format::
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -187,23 +188,32 @@ def cited_articles(node: TraceNode, seen: set[int] | None = None) -> set[str]:
     return refs
 
 
-def refusal_failures(case: Case, diagnostics: Sequence[Diagnostic]) -> list[str]:
+def refusal_failures(rules: RuleSet, case: Case, diagnostics: Sequence[Diagnostic]) -> list[str]:
     """What a case did not expect when its facts (or questions) are refused as a whole.
 
     A case may expect the refusal: ``error: {public_share(2021): CPF-F105}`` passes when
     the facts are refused with CPF-F105 (a value out of its declared range) and nothing
-    else; each other diagnostic, each expected code not given and each ``expect`` value
-    (it cannot be answered) is a failure.
+    else. A refusal is the document's, not one question's: each question expecting a
+    facts code counts one diagnostic of that code (two questions expecting CPF-F105 need
+    two values refused). Each other diagnostic (a question that does not parse among
+    them), each expected code not given or given too few times, each ``expect`` value
+    (it cannot be answered) and an article legal_refs/ does not hold is a failure.
     """
-    wanted = set(case.errors.values())
-    given = {d.code for d in diagnostics}
+    wanted = Counter(case.errors.values())
+    given = Counter(d.code for d in diagnostics)
     failures = [f"{d.code} {d.message} {d.path or d.span or ''}".strip() for d in diagnostics if d.code not in wanted]
+    for code, count in sorted(wanted.items()):
+        questions = ", ".join(q for q, c in case.errors.items() if c == code)
+        if given[code] == 0:
+            refused = ", ".join(sorted(given)) or "nothing"
+            failures.append(f"{questions}: expected error {code}, but the facts were refused with {refused}")
+        elif given[code] < count:
+            failures.append(f"{questions}: expected {count} refusals {code}, the facts got {given[code]}")
     failures += [
-        f"{question}: expected error {code}, but the facts were refused with {', '.join(sorted(given))}"
-        for question, code in case.errors.items()
-        if code not in given
+        f"{question}: no value, the facts were refused" for question in case.expect if set(wanted) & set(given)
     ]
-    failures += [f"{question}: no value, the facts were refused" for question in case.expect if wanted & given]
+    if rules.registry.get(case.article) is None:
+        failures.append(f"the case names {case.article}, which legal_refs/ does not hold")
     return failures
 
 
@@ -216,7 +226,7 @@ def run_case(rules: RuleSet, case: Case) -> CaseOutcome:
             rules = apply_overrides(rules, case.what_if)
         result = evaluate(rules, case.facts, questions, as_of=case.as_of)
     except CpfError as error:
-        outcome.failures.extend(refusal_failures(case, error.diagnostics))
+        outcome.failures.extend(refusal_failures(rules, case, error.diagnostics))
         return outcome
     outcome.result = result
     # A dated value a what-if replaces is not the law's: the case reached the override

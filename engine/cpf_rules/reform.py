@@ -25,6 +25,7 @@ Population: JSON Lines (one ``{"id": ..., "facts": {...}}`` per line) or YAML
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import shutil
@@ -232,10 +233,7 @@ CHUNK = 20_000
 def _named(holder: Holder, error: CpfError) -> CpfError:
     """The holder's facts problems, each naming the holder and where it is in the file."""
     return CpfError(
-        [
-            Diagnostic(d.code, d.severity, f"holder {holder.id} ({holder.where}): {d.message}", d.span, d.path, d.hint)
-            for d in error.diagnostics
-        ]
+        [dataclasses.replace(d, message=f"holder {holder.id} ({holder.where}): {d.message}") for d in error.diagnostics]
     )
 
 

@@ -199,6 +199,11 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
         return "an if needs its else: if CONDITION then VALUE else VALUE"
     if "CITE_REF" in expected:
         return 'cite an entry of legal_refs/, e.g. cite CT:L6323-11 "al. 2"'
+    if token.type == "COLON" and expected and (expected <= {"LEAST", "MOST"} or "NUMBER" in expected):
+        return (
+            "after a type, `at` and `between` begin a range (at least 0, between 0 and 12): a record field"
+            " named so needs a label or a default on the field before it, or another name"
+        )
     if token.type in ("BETWEEN", "AT"):
         return 'a range comes right after the type: input NAME : TYPE between LOW and HIGH optional "label"'
     if (expected and expected <= {"AND", "LEAST", "MOST"}) or ("NUMBER" in expected and "NAME" not in expected):

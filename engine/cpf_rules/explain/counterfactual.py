@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..api import evaluate
+from ..bounds import declared_range
 from ..evaluation_errors import MISSING
 from ..facts import Facts
 from ..model import RuleSet
@@ -217,6 +218,8 @@ class _Fact:
     type: Type
     value: Any
     section: str | None  # holder section name, or None for a year input
+    low: Fraction | None = None  # the range the facts schema allows (a declared range, at least 0 for units)
+    high: Fraction | None = None
 
 
 def _facts_read(trace: TraceNode, rules: RuleSet) -> list[_Fact]:
@@ -232,8 +235,11 @@ def _facts_read(trace: TraceNode, rules: RuleSet) -> list[_Fact]:
             if decl is not None:
                 path = node.detail if node.detail and node.detail.startswith("$") else None
                 section = None if decl.section == "year" else decl.section
+                low, high = declared_range(decl.bounds)
+                if not node.type.unit.dimensionless:  # hours and money: at least 0 (facts_schema)
+                    low = max(low, Fraction(0)) if low is not None else Fraction(0)
                 found[(node.name, node.period)] = _Fact(
-                    node.name, node.period, node.label, path, node.type, node.value, section
+                    node.name, node.period, node.label, path, node.type, node.value, section, low, high
                 )
         for child in node.children:
             walk(child)
@@ -303,14 +309,20 @@ class _Search:
         return signature(answer.trace)[0] != reference
 
     def _numeric(
-        self, fact: _Fact, to_value: Callable[[Fraction], Any], origin: Fraction, unit: Fraction, floor: Fraction | None
+        self,
+        fact: _Fact,
+        to_value: Callable[[Fraction], Any],
+        origin: Fraction,
+        unit: Fraction,
+        floor: Fraction | None,
+        ceiling: Fraction | None,
     ) -> Iterator[tuple[Any, Answer]]:
         precision = unit / 100 if fact.type.kind == "number" and not fact.type.integer else unit
         for direction in (1, -1):
             start = origin
             reference = self.base_outcomes
             for _ in range(_BOUNDARIES_PER_DIRECTION):
-                found = self._bracket(fact, to_value, start, direction, unit, precision, floor, reference)
+                found = self._bracket(fact, to_value, start, direction, unit, precision, (floor, ceiling), reference)
                 if found is None:
                     break
                 value, answer = found
@@ -329,18 +341,21 @@ class _Search:
         direction: int,
         unit: Fraction,
         precision: Fraction,
-        floor: Fraction | None,
+        limits: tuple[Fraction | None, Fraction | None],
         reference: Signature,
     ) -> tuple[Fraction, Answer] | None:
         def at(x: Fraction) -> Answer | None:
             return self.probe.run(fact, to_value(x))
 
+        floor, ceiling = limits
         same = start
         step = unit
         for _ in range(_DOUBLINGS):
             x = start + direction * step
             if floor is not None and x < floor:
                 x = floor
+            if ceiling is not None and x > ceiling:
+                x = ceiling
             if x == same:
                 return None
             answer = at(x)
@@ -368,7 +383,7 @@ class _Search:
                         return nice, nice_answer
                 return far, far_answer
             same = x
-            if floor is not None and x == floor:
+            if x in (floor, ceiling):  # the end of what the facts accept: nothing further
                 return None
             step *= 2
         return None
@@ -382,14 +397,17 @@ class _Search:
             return  # an absent number or date: no value to move from, any found would be arbitrary
         elif kind == "number" and isinstance(value, Fraction):
             unit = Fraction(1, 100) if fact.type.unit.dimensionless and not fact.type.integer else Fraction(1)
-            floor = Fraction(0) if not fact.type.unit.dimensionless else None
-            yield from self._numeric(fact, lambda x: x, value, unit, floor)
+            if fact.low is not None and fact.high is not None and not fact.type.integer:
+                # a declared range (days 0-366): the doubling steps reach its far end
+                unit = max(unit, (fact.high - fact.low) / 2 ** (_DOUBLINGS - 1))
+            # only values the facts would accept: within the declared range (CPF-F105 otherwise)
+            yield from self._numeric(fact, lambda x: x, value, unit, fact.low, fact.high)
         elif kind == "date" and isinstance(value, datetime.date):
 
             def to_date(x: Fraction) -> datetime.date:
                 return datetime.date.fromordinal(int(x))
 
-            yield from self._numeric(fact, to_date, Fraction(value.toordinal()), Fraction(1), None)
+            yield from self._numeric(fact, to_date, Fraction(value.toordinal()), Fraction(1), None, None)
 
     def _values(self, fact: _Fact) -> list[Any]:
         """Every value of a boolean or enum fact."""
