@@ -6,7 +6,9 @@ PATH: interpreted | compiled | compiled-notrace (scalar engine, one holder at a 
 facts validated from a document, ``balance(2024)``; the first three with the full
 trace unless -notrace), decimal (the hand-written Decimal loop), numpy (the hand-written
 NumPy kernel), batch (the vectorised kernel over columns, 100,000 holders a call), batch-jsonl and
-batch-parquet (``cpf batch`` from a JSONL or a Parquet file to a JSONL file, end to end). Scalar paths time the first S holders
+batch-parquet (``cpf batch`` from a JSONL or a Parquet file to a JSONL file, end to end; a Parquet
+chunk read by its Arrow columns), batch-parquet-rows (the same with ``--row-path``: every Parquet row
+read as a document, as before the columnar reading). Scalar paths time the first S holders
 of the N (their throughput does not depend on N). ``exact`` compares every value
 timed with the NumPy reference, to the cent.
 """
@@ -104,8 +106,9 @@ def _batch(pop: dict[str, Any], chunk: int) -> tuple[float, int, bool]:
     return seconds, n, exact
 
 
-def _batch_file(pop: dict[str, Any], suffix: str) -> tuple[float, int, bool]:
-    """``cpf batch`` end to end from a JSONL or a Parquet file (written before the clock starts)."""
+def _batch_file(pop: dict[str, Any], suffix: str, *extra: str) -> tuple[float, int, bool]:
+    """``cpf batch`` end to end from a JSONL or a Parquet file (written before the clock starts);
+    ``extra``: more options of ``cpf batch``."""
     from cpf_rules.cli import main
 
     n = pop["n"]
@@ -122,7 +125,8 @@ def _batch_file(pop: dict[str, Any], suffix: str) -> tuple[float, int, bool]:
                     stream.write(json.dumps(document(pop, row)) + "\n")
         start = time.perf_counter()
         rules = ["--rules", RULES] if RULES else []
-        status = main(["batch", str(source), str(target), "-q", QUESTION, "--as-of", AS_OF.isoformat(), *rules])
+        arguments = ["batch", str(source), str(target), "-q", QUESTION, "--as-of", AS_OF.isoformat(), *rules, *extra]
+        status = main(arguments)
         seconds = time.perf_counter() - start
         cents = []
         with target.open(encoding="utf-8") as stream:
@@ -161,6 +165,8 @@ def main() -> None:
         seconds, timed, exact = _batch_file(pop, ".jsonl")
     elif args.path == "batch-parquet":
         seconds, timed, exact = _batch_file(pop, ".parquet")
+    elif args.path == "batch-parquet-rows":
+        seconds, timed, exact = _batch_file(pop, ".parquet", "--row-path")
     else:
         raise SystemExit(f"unknown path {args.path}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -92,7 +92,7 @@ def _exact_context() -> Context:
     return Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation, Overflow])
 
 
-def _decimal_places(denominator: int) -> int:
+def decimal_places(denominator: int) -> int:
     """The number of decimal places of a terminating fraction with this denominator:
     the larger exponent of 2 and 5 in it (8 = 2³ → 3: 1/8 = 0.125)."""
     twos = fives = 0
@@ -123,7 +123,7 @@ def to_decimal(value: Fraction, places: int | None = None) -> Decimal:
     """
     context = _exact_context()
     if is_terminating(value):
-        exponent = _decimal_places(value.denominator)
+        exponent = decimal_places(value.denominator)
         coefficient = value.numerator * (10**exponent // value.denominator)
         result = Decimal(coefficient).scaleb(-exponent, context)
         if places is not None and exponent < places:

@@ -36,6 +36,11 @@ def add_parser(commands: Any, date: Callable[[str], datetime.date]) -> None:
         help="run the chunks on Dask: a scheduler address (tcp://host:8786), or none for a local cluster of 2 workers",
     )
     batch.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    batch.add_argument(
+        "--row-path",
+        action="store_true",
+        help="read each Parquet row as a document, as a JSONL line is (slower; the same output): for debugging",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         as_of=args.as_of or datetime.date.today(),
         rules_dir=str(args.rules) if args.rules else None,
         legal_refs_dir=str(args.legal_refs) if args.legal_refs else None,
+        columnar=not args.row_path,
     )
     tally = run_batch(args.input, args.output, settings, args.chunk_size, args.dask, args.progress)
     sys.stderr.write(json.dumps(tally.to_json(), sort_keys=True) + "\n")

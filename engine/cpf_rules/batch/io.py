@@ -7,7 +7,9 @@ reader of ``cpf evaluate`` (exact decimals, duplicate keys, NaN and deep nesting
 refused for that line). A line longer than a facts document may be
 (``limits.MAX_FACTS_BYTES``) is never held in memory: it becomes :class:`Oversized`,
 refused for that line (CPF-F109). A Parquet row is one document whose columns are the
-document's keys (``holder`` a struct, ``years`` and ``ledger`` lists of structs).
+document's keys (``holder`` a struct, ``years`` and ``ledger`` lists of structs); a
+Parquet chunk is kept as Arrow columns (:class:`ArrowChunk`), read by columns or row by
+row in :mod:`~cpf_rules.batch.columnar` (a null is an absent key: :func:`plain`).
 Either may carry an ``id`` (text or integer) that is copied to the output; otherwise
 the row number (from 0) identifies the holder.
 
@@ -42,6 +44,17 @@ RawRow = tuple[int, Any]
 """A row number and its raw document (a JSONL line, or a Parquet row as a dict)."""
 
 
+@dataclass(frozen=True)
+class ArrowChunk:
+    """A chunk of a Parquet input: its first row's number and its rows as a pyarrow RecordBatch."""
+
+    first: int
+    batch: Any
+
+    def __len__(self) -> int:
+        return int(self.batch.num_rows)
+
+
 def input_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
@@ -56,7 +69,7 @@ class Oversized:
     size: int
 
 
-def read_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
+def read_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow] | ArrowChunk]:
     """Chunks of at most ``chunk_size`` rows, in input order; CPF-B004 when the input cannot be read."""
     try:
         if input_format(path) == "parquet":
@@ -135,7 +148,7 @@ def _unreadable(path: Path, message: str) -> Diagnostic:
     )
 
 
-def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
+def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[ArrowChunk]:
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
@@ -143,20 +156,19 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[list[RawRow]]:
     try:
         batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_size)
         for batch in batches:
-            rows = batch.to_pylist()
-            yield [(number + i, _plain(row)) for i, row in enumerate(rows)]
-            number += len(rows)
+            yield ArrowChunk(number, batch)
+            number += batch.num_rows
     except pa.ArrowException as error:
         where = "it is not a Parquet file or it is damaged" if number == 0 else f"after row {number}"
         raise CpfError([_unreadable(path, f"cannot read the Parquet input ({where}): {error}")]) from None
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A Parquet value as a facts document value: nulls dropped, dates ISO, floats by their shortest text."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
+        return {k: plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float):
         return Decimal(repr(value))  # 0.1 → Decimal("0.1"); decimal128 columns are exact already
     if isinstance(value, datetime.datetime):
@@ -164,6 +176,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+_JSONL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+"""The encoder of an output line: ``json.dumps(row, sort_keys=True, ensure_ascii=False)``."""
 
 
 class AtomicWriter:
@@ -199,7 +215,8 @@ class AtomicWriter:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         assert self._handle is not None
         if self.format == "jsonl":
-            text = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows)
+            encode = _JSONL.encode  # one encoder for every row (json.dumps builds one a call)
+            text = "".join(encode(r) + "\n" for r in rows)
             self._handle.write(text.encode("utf-8"))
             return
         import pyarrow as pa

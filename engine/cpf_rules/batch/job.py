@@ -1,8 +1,10 @@
 """``cpf batch``: read holders in chunks, answer them, write the answers; locally or on Dask.
 
-Each chunk goes through :func:`process_chunk`: every raw document is read and
-validated as ``cpf evaluate`` reads a JSON facts file (:mod:`~cpf_rules.batch.rows`;
-a bad document gives an output row with its diagnostics, and the run goes on), then the valid holders are answered by
+Each chunk goes through :func:`process_chunk`: its rows are read and validated as
+``cpf evaluate`` reads a JSON facts file (:mod:`~cpf_rules.batch.columnar`: a JSONL
+line as a document, :mod:`~cpf_rules.batch.rows`; a Parquet chunk by its Arrow
+columns, each row not proven valid as a document; a bad document gives an output row
+with its diagnostics, and the run goes on), then the valid holders are answered by
 :func:`~cpf_rules.batch.run.answer_chunk`. On Dask the chunks are the partitions: the
 driver reads them in order, keeps a bounded number in flight on the workers (memory
 stays constant), and writes the results in input order, so the output is the same
@@ -22,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import CpfError, Diagnostic, Severity
-from ..render.values import machine_value
-from .io import AtomicWriter, RawRow, read_chunks
+from .io import ArrowChunk, AtomicWriter, RawRow, read_chunks
 from .run import Tally
 
 DEFAULT_CHUNK = 20_000
@@ -40,6 +41,9 @@ class Settings:
     legal_refs_dir: str | None = None
     source: str = "input.jsonl"
     """The input file's name, for the location of a bad line's diagnostics."""
+    columnar: bool = True
+    """Read a Parquet chunk by columns (:mod:`~cpf_rules.batch.columnar`); False: row by row
+    (``--row-path``; the same output, slower)."""
 
 
 @functools.cache
@@ -49,48 +53,63 @@ def _rules(rules_dir: str | None, legal_refs_dir: str | None) -> Any:
     return load_rules(rules_dir, legal_refs_dir)
 
 
-def process_chunk(rows: Sequence[RawRow], settings: Settings) -> tuple[list[dict[str, Any]], Tally]:
+def process_chunk(rows: Sequence[RawRow] | ArrowChunk, settings: Settings) -> tuple[list[dict[str, Any]], Tally]:
     """Validate and answer one chunk; one output row per input row, in order."""
+    import numpy as np
+
     from ..questions import parse_question
+    from .answers import AnswerFormat
+    from .columnar import read_arrow_chunk, read_documents
     from .memory import retain_freed_memory
-    from .rows import NO_ID, read_row
+    from .rows import NO_ID
     from .run import answer_chunk
 
     retain_freed_memory()  # once per process: freed columns reused by the next chunk (memory.py)
     model = _rules(settings.rules_dir, settings.legal_refs_dir)
     questions = [parse_question(q, model) for q in settings.questions]
-    reader = model.facts_reader
+    if isinstance(rows, ArrowChunk):
+        read = read_arrow_chunk(model, rows, settings.source, settings.columnar)
+    else:
+        read = read_documents(model, rows, settings.source)
     output: list[dict[str, Any]] = []
-    valid: list[Any] = []
-    where: list[int] = []
-    for number, raw in rows:
+    for index, number in enumerate(read.numbers):
         row: dict[str, Any] = {"row": number}
         output.append(row)
-        read = read_row(reader, raw, number, settings.source)
-        if read.identifier is not NO_ID:
-            row["id"] = read.identifier
-        if read.facts is None:
-            row["errors"] = {"$": [d.to_json() for d in read.problems]}
-            continue
-        valid.append(read.facts)
-        where.append(len(output) - 1)
-    tally = Tally(holders=len(rows))
-    if valid:
-        answers = answer_chunk(model, valid, questions, settings.as_of)
+        identifier = read.identifiers[index]
+        if identifier is not NO_ID:
+            row["id"] = identifier
+        problems = read.problems.get(index)
+        if problems is not None:
+            row["errors"] = {"$": [d.to_json() for d in problems]}
+    count = len(read.numbers)
+    tally = Tally(holders=count)
+    if read.valid:
+        answers = answer_chunk(model, read.holders, questions, settings.as_of, read.population, kernel_values=False)
         tally = answers.tally
-        tally.holders = len(rows)
-        types = {q.text: _answer_type(model, q) for q in questions}
-        for position, index in enumerate(where):
+        tally.holders = count
+        formats = {q.text: AnswerFormat(_answer_type(model, q)) for q in questions}
+        written: dict[str, list[Any]] = {}  # each question's answers from the kernel, formatted a column at once
+        for text, (data, kind, answered) in answers.kernel.items():
+            column: list[Any] = [None] * len(read.valid)
+            at = np.flatnonzero(answered)
+            for position, value in zip(at.tolist(), formats[text].column(data, kind, at), strict=True):
+                column[position] = value
+            written[text] = column
+        for position, index in enumerate(read.valid):
             row = output[index]
             row["answers"] = {}
             for question in questions:
                 failed = answers.errors[question.text].get(position)
                 if failed is not None:
                     row.setdefault("errors", {})[question.text] = failed.to_json()
-                else:
-                    value = answers.values[question.text][position]
-                    row["answers"][question.text] = machine_value(value, types[question.text])
-    tally.errors += len(rows) - len(valid)
+                    continue
+                kernel = written.get(question.text)
+                shown = kernel[position] if kernel is not None else None
+                if shown is None:  # answered by the scalar engine
+                    shown = formats[question.text].json(answers.values[question.text][position])
+                row["answers"][question.text] = shown
+    tally.errors += count - len(read.valid)
+    tally.row_path = read.row_path
     return output, tally
 
 
@@ -142,13 +161,15 @@ def _check_settings(settings: Settings) -> None:
         raise CpfError(problems)
 
 
-def _local(chunks: Iterator[list[RawRow]], settings: Settings) -> Iterator[tuple[list[dict[str, Any]], Tally]]:
+def _local(
+    chunks: Iterator[list[RawRow] | ArrowChunk], settings: Settings
+) -> Iterator[tuple[list[dict[str, Any]], Tally]]:
     for chunk in chunks:
         yield process_chunk(chunk, settings)
 
 
 def _on_dask(
-    chunks: Iterator[list[RawRow]], settings: Settings, address: str
+    chunks: Iterator[list[RawRow] | ArrowChunk], settings: Settings, address: str
 ) -> Iterator[tuple[list[dict[str, Any]], Tally]]:
     try:
         from distributed import Client, LocalCluster

@@ -1,7 +1,8 @@
 """One input row of ``cpf batch`` as a holder's facts, read by the rules of ``cpf evaluate``.
 
 Pipeline position: between the readers (:mod:`~cpf_rules.batch.io`, which yield each
-JSONL line as text and each Parquet row as a dict) and the kernel. A JSONL line is
+JSONL line as text; a Parquet row comes as a dict, from :mod:`~cpf_rules.batch.columnar`,
+when its columns did not prove it valid or ``--row-path`` asks for it) and the kernel. A JSONL line is
 read as a JSON facts document is for ``cpf evaluate``: by
 :func:`cpf_rules.yaml_io.load_json_text` (exact decimals; a duplicate key, NaN or
 Infinity, a syntax error or a nesting too deep to read are CPF-F002, located at the
@@ -61,7 +62,8 @@ def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
             return Row(NO_ID, None, (_bad_id(identifier),))
     wrapped = _is_population_entry(document)  # `cpf reform`'s {id, facts} rows
     try:
-        return Row(identifier, reader.read_document(document["facts"] if wrapped else document))
+        facts = reader.read_document(document["facts"] if wrapped else document, digest=False)  # never shown
+        return Row(identifier, facts)
     except CpfError as error:
         diagnostics = tuple(_under_facts(d) for d in error.diagnostics) if wrapped else tuple(error.diagnostics)
         return Row(identifier, None, diagnostics)

@@ -37,12 +37,15 @@ class Tally:
     scalar: int = 0
     errors: int = 0
     unvectorised: dict[str, str] = field(default_factory=dict)
+    row_path: int = 0
+    """Input rows read one by one as documents (not in the summary: the output is the same either way)."""
 
     def add(self, other: Tally) -> None:
         self.holders += other.holders
         self.vectorised += other.vectorised
         self.scalar += other.scalar
         self.errors += other.errors
+        self.row_path += other.row_path
         self.unvectorised.update(other.unvectorised)
 
     def to_json(self) -> dict[str, Any]:
@@ -62,6 +65,9 @@ class ChunkAnswers:
     values: dict[str, list[Any]]
     errors: dict[str, dict[int, Diagnostic]]
     tally: Tally
+    kernel: dict[str, tuple[Any, str, Any]] = field(default_factory=dict)
+    """Asked with ``kernel_values=False``: for each question the kernel answered, its
+    answer column, the answer's kind and the rows it answered (their ``values`` left None)."""
 
 
 def column_value(data: Any, row: int, kind: str) -> Any:
@@ -86,8 +92,12 @@ def answer_chunk(
     questions: Sequence[Question],
     as_of: datetime.date,
     population: Population | None = None,
+    kernel_values: bool = True,
 ) -> ChunkAnswers:
-    """Answer ``questions`` for ``holders``: kernel first, scalar engine for what it flags."""
+    """Answer ``questions`` for ``holders``: kernel first, scalar engine for what it flags.
+
+    ``kernel_values=False``: the rows the kernel answered keep their answer as a column
+    (:attr:`ChunkAnswers.kernel`), for a caller that formats a column at once."""
     from ..compiled import compile_rules
 
     compiled = compile_rules(model)
@@ -116,6 +126,7 @@ def answer_chunk(
 
     values: dict[str, list[Any]] = {}
     errors: dict[str, dict[int, Diagnostic]] = {}
+    columns: dict[str, tuple[Any, str, Any]] = {}
     for index, question in enumerate(questions):
         kind = _answer_kind(model, question)
         rows: list[Any] = [None] * len(holders)
@@ -137,6 +148,11 @@ def answer_chunk(
             skip = set(redo) if len(redo) < len(holders) else None
             if skip is None and redo:
                 pass
+            elif not kernel_values:
+                answered = np.ones(len(holders), dtype=bool)
+                answered[list(redo)] = False
+                columns[question.text] = (answer.data, kind, answered)
+                tally.vectorised += len(holders) - len(redo)
             else:
                 for row in range(len(holders)):
                     if skip is None or row not in skip:
@@ -151,7 +167,7 @@ def answer_chunk(
                 tally.errors += 1
         values[question.text] = rows
         errors[question.text] = failed
-    return ChunkAnswers(values, errors, tally)
+    return ChunkAnswers(values, errors, tally, columns)
 
 
 def _answer_kind(model: RuleSet, question: Question) -> str:

@@ -1,0 +1,140 @@
+"""One chunk of ``cpf batch`` read: each row's ``id`` and facts or diagnostics, and the population.
+
+Pipeline position: between the readers (:mod:`~cpf_rules.batch.io`) and the answers
+(:mod:`~cpf_rules.batch.job`). Two ways in, one result (:class:`ReadChunk`):
+
+- the *row path* (:func:`read_documents`): every row is a document read by
+  :func:`~cpf_rules.batch.rows.read_row`, as ``cpf evaluate`` reads a facts file; the
+  population is built from the validated facts. JSONL lines always take it.
+- the *columnar path* (:func:`read_arrow_chunk`), for a Parquet chunk: the chunk's
+  Arrow columns are checked against the facts schema at once
+  (:func:`~cpf_rules.batch.arrow_rows.check_chunk`) and the rows proven valid go
+  straight into the population's columns, never through a Python dict. Every other
+  row takes the row path, which words its diagnostics, and joins the same population
+  (:class:`~cpf_rules.batch.population.Gatherer`), so the kernel sees the same columns,
+  and the output (answers, errors, order, ids, summary) is the same bytes as with the
+  row path alone (``cpf batch --row-path`` forces it; tests/test_batch_columnar.py
+  compares both). A row the kernel sends to the scalar engine gets its facts read from
+  its Arrow row then, as the row path would have read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import numpy as np
+
+from ..diagnostics import Diagnostic
+from ..facts import Facts
+from ..model import RuleSet
+from .io import ArrowChunk, RawRow, plain
+from .population import Gatherer, Population
+from .rows import NO_ID, read_row
+
+
+@dataclass
+class ReadChunk:
+    """A chunk's rows read: for row ``i``, ``numbers[i]``, ``identifiers[i]`` (or NO_ID) and,
+    when refused, ``problems[i]``; ``valid`` lists the other rows, in order, ``holders``
+    their facts (read when asked) and ``population`` their columns (None: built from ``holders``)."""
+
+    numbers: list[int]
+    identifiers: list[Any]
+    problems: dict[int, tuple[Diagnostic, ...]] = field(default_factory=dict)
+    valid: list[int] = field(default_factory=list)
+    holders: Sequence[Facts] = ()
+    population: Population | None = None
+    row_path: int = 0
+    """Rows read as documents (all of them on the row path; refused or unproven ones on the columnar path)."""
+
+
+def read_documents(model: RuleSet, rows: Sequence[RawRow], source: str) -> ReadChunk:
+    """The row path: each raw document (a JSONL line, a Parquet row as a dict) read on its own."""
+    reader = model.facts_reader
+    read = ReadChunk([number for number, _ in rows], [NO_ID] * len(rows), row_path=len(rows))
+    holders: list[Facts] = []
+    for index, (number, raw) in enumerate(rows):
+        row = read_row(reader, raw, number, source)
+        read.identifiers[index] = row.identifier
+        if row.facts is None:
+            read.problems[index] = row.problems
+        else:
+            read.valid.append(index)
+            holders.append(row.facts)
+    read.holders = holders
+    return read
+
+
+def read_arrow_chunk(model: RuleSet, chunk: ArrowChunk, source: str, columnar: bool = True) -> ReadChunk:
+    """A Parquet chunk: the rows proven valid by columns, the others as documents
+    (all of them when ``columnar`` is False: the row path alone)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    from .arrow_rows import check_chunk
+
+    batch = chunk.batch
+    n = int(batch.num_rows)
+    if not columnar:
+        return read_documents(model, [(chunk.first + i, plain(r)) for i, r in enumerate(batch.to_pylist())], source)
+    checked = check_chunk(model, batch)
+    accepted = checked.accepted
+    refused = np.flatnonzero(~accepted).tolist()
+    documents = batch.take(pa.array(refused, type=pa.int64())).to_pylist() if refused else []
+    read = read_documents(model, [(chunk.first + i, plain(d)) for i, d in zip(refused, documents, strict=True)], source)
+    identifiers: list[Any] = [NO_ID if i is None else i for i in checked.identifiers]
+    problems: dict[int, tuple[Diagnostic, ...]] = {}
+    for index, row in enumerate(refused):
+        identifiers[row] = read.identifiers[index]
+        if index in read.problems:
+            problems[row] = read.problems[index]
+    valid_mask = accepted.copy()
+    from_documents = [refused[index] for index in read.valid]
+    valid_mask[from_documents] = True
+    positions = np.cumsum(valid_mask) - 1
+    valid = np.flatnonzero(valid_mask).tolist()
+    gatherer = Gatherer(model, len(valid))
+    checked.gather(gatherer, positions)
+    gatherer.add_facts(positions[from_documents].tolist(), read.holders)
+    known = dict(zip(positions[from_documents].tolist(), read.holders, strict=True))
+    return ReadChunk(
+        numbers=list(range(chunk.first, chunk.first + n)),
+        identifiers=identifiers,
+        problems=problems,
+        valid=valid,
+        holders=_ArrowHolders(model, batch, valid, known),
+        population=gatherer.population() if valid else None,
+        row_path=len(refused),
+    )
+
+
+class _ArrowHolders(Sequence[Facts]):
+    """The facts of a chunk's valid rows, read when the scalar engine asks for one: a row
+    proven valid by columns is read from its Arrow row as the row path reads it."""
+
+    def __init__(self, model: RuleSet, batch: Any, valid: list[int], known: dict[int, Facts]) -> None:
+        self._model = model
+        self._batch = batch
+        self._valid = valid
+        self._known = known
+
+    def __len__(self) -> int:
+        return len(self._valid)
+
+    @overload
+    def __getitem__(self, position: int) -> Facts: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> Sequence[Facts]: ...
+
+    def __getitem__(self, position: int | slice) -> Facts | Sequence[Facts]:
+        if isinstance(position, slice):
+            return [self[p] for p in range(*position.indices(len(self)))]
+        facts = self._known.get(position)
+        if facts is None:
+            document = plain(self._batch.slice(self._valid[position], 1).to_pylist()[0])
+            document.pop("id", None)
+            facts = self._model.facts_reader.read_document(document, digest=False)  # proven valid: never raises
+            self._known[position] = facts
+        return facts
