@@ -163,6 +163,24 @@ def test_an_end_beyond_the_literal_bounds_is_cpf_e206(tmp_path: Path) -> None:
     assert [(code, where) for code, where, _, _ in found] == [("CPF-E206", "rules/x.cpf:1:32")]
 
 
+def test_one_diagnostic_for_each_mistake_in_a_range(tmp_path: Path) -> None:
+    """From a review: an over-long end was reported twice (E206 and E207), a default in
+    another unit twice (E201 and an E208 showing "20 h" for `20`), and the hint for
+    swapped ends dropped the unit (`between 2 and 5`, itself an E207 for hours)."""
+    assert [
+        (c, w) for c, w, _, _ in _checked(tmp_path, 'input year.m : decimal at most 1.23456789012345678 "M"\n')
+    ] == [("CPF-E206", "rules/x.cpf:1:32")]
+    (tmp_path / "rules" / "x.cpf").unlink()
+    (tmp_path / "rules").rmdir()
+    found = _checked(tmp_path, 'input year.h : hours between 0 h and 10 h default 20 "H"\n')
+    assert [code for code, _, _, _ in found] == ["CPF-E201"]
+    rules = tmp_path / "swapped"
+    rules.mkdir()
+    (rules / "x.cpf").write_text('input year.h : hours between 5 h and 2 h "H"\n', encoding="utf-8")
+    [swapped] = [d for d in check_rules(rules, default_legal_refs_dir()).diagnostics if d.is_error]
+    assert swapped.code == "CPF-E208" and swapped.hint == "write between 2 h and 5 h"
+
+
 def test_an_end_is_kept_exactly_by_the_schema() -> None:
     assert schema_number(Fraction(12)) == 12 and schema_number(Fraction(1, 10)) == 0.1
     assert survives_schema(Fraction(1, 10)) and survives_schema(Fraction(123456789012))

@@ -86,7 +86,7 @@ def _check(
             bounds.span,
             expected="between LOW and HIGH with LOW at most HIGH",
             found=range_words(low, high, unit),
-            hint=f"write between {number_text(high)} and {number_text(low)}",
+            hint=f"write {range_words(high, low, unit)}",
         )
         return
     if unit is not None and ((low is not None and low < 0) or (high is not None and high < 0)):
@@ -100,7 +100,12 @@ def _check(
         )
         return
     value = bound_value(default)
-    if default is not None and value is not None and not _inside(value, low, high):
+    if (
+        default is not None
+        and value is not None
+        and infer(default).unit == declared.unit  # a default in another unit is CPF-E201 already
+        and not _inside(value, low, high)
+    ):
         bag.error(
             "CPF-E208",
             f"the default of {what} is outside its range",
@@ -115,8 +120,11 @@ def _check_end(
     bag: DiagnosticBag, infer: Callable[[ast.Expr], Type], what: str, side: str, end: ast.Expr, declared: Type
 ) -> bool:
     """Whether one end fits the declared type (a diagnostic if not)."""
+    reported = len(bag.items)
     found = infer(end)  # reports a literal longer than the facts allow (CPF-E206)
     value = bound_value(end)
+    if len(bag.items) > reported:
+        return False  # CPF-E206 says it: not also "too precise for the schema"
     if found.kind != "number" or value is None:
         return False  # the grammar writes only numbers here
     expected = _unit_words(declared)
