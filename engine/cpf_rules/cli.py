@@ -4,7 +4,8 @@
 A surface: it only parses arguments, calls the public API and prints renderings.
 Exit status: 0 success, 1 the input is wrong (rules, facts, question: diagnostics are
 printed), 2 the command line itself is wrong, 3 an internal error (a bug, reported in
-one line). No traceback is shown.
+one line), 130 interrupted by Ctrl-C (143 when ``cpf batch`` is stopped by SIGTERM); an
+interrupted command leaves no partial output. No traceback is shown.
 """
 
 from __future__ import annotations
@@ -194,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. `cpf evaluate … | head`
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: what was being written has been removed (atomic writers)
+        sys.stderr.write("interrupted\n")
+        return 130
     except Exception as error:  # a bug of ours: say so plainly, without a traceback
         sys.stderr.write(
             f"internal error of cpf-rules {__version__} ({type(error).__name__}: {error}).\n"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,26 @@ def run(args: argparse.Namespace) -> int:
         legal_refs_dir=str(args.legal_refs) if args.legal_refs else None,
         columnar=not args.row_path,
     )
-    tally = run_batch(args.input, args.output, settings, args.chunk_size, args.dask, args.progress)
+    with _stopped_cleanly_by_sigterm():
+        tally = run_batch(args.input, args.output, settings, args.chunk_size, args.dask, args.progress)
     sys.stderr.write(json.dumps(tally.to_json(), sort_keys=True) + "\n")
     return 0
+
+
+@contextlib.contextmanager
+def _stopped_cleanly_by_sigterm() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job, ``kill``) raises SystemExit(143) in the run, so
+    the output's temporary file is removed as on any failure (Python's default is to die
+    without cleaning up); Ctrl-C (KeyboardInterrupt) does the same by itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a signal handler (an API caller's thread)
+        return
+
+    def stop(_signal: int, _frame: Any) -> None:
+        raise SystemExit(143)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -29,7 +29,7 @@ import numpy as np
 from ..diagnostics import Diagnostic
 from ..facts import Facts
 from ..model import RuleSet
-from .io import ArrowChunk, RawRow, plain
+from .io import ArrowChunk, RawRow, plain, row_documents
 from .population import Gatherer, Population
 from .rows import NO_ID, read_row
 
@@ -77,11 +77,14 @@ def read_arrow_chunk(model: RuleSet, chunk: ArrowChunk, source: str, columnar: b
     batch = chunk.batch
     n = int(batch.num_rows)
     if not columnar:
-        return read_documents(model, [(chunk.first + i, plain(r)) for i, r in enumerate(batch.to_pylist())], source)
-    checked = check_chunk(model, batch)
+        return read_documents(model, [(chunk.first + i, plain(r)) for i, r in enumerate(row_documents(batch))], source)
+    try:
+        checked = check_chunk(model, batch)
+    except (ValueError, OverflowError, UnicodeDecodeError, pa.ArrowException):  # e.g. text that is not UTF-8
+        return read_arrow_chunk(model, chunk, source, columnar=False)  # each row read, the bad one refused
     accepted = checked.accepted
     refused = np.flatnonzero(~accepted).tolist()
-    documents = batch.take(pa.array(refused, type=pa.int64())).to_pylist() if refused else []
+    documents = row_documents(batch.take(pa.array(refused, type=pa.int64()))) if refused else []
     read = read_documents(model, [(chunk.first + i, plain(d)) for i, d in zip(refused, documents, strict=True)], source)
     identifiers: list[Any] = [NO_ID if i is None else i for i in checked.identifiers]
     problems: dict[int, tuple[Diagnostic, ...]] = {}

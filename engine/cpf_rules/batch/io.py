@@ -154,7 +154,12 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[ArrowChunk]:
 
     number = 0
     try:
-        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_size)
+        parquet = pq.ParquetFile(path)
+        twice = _named_twice(parquet.schema_arrow)
+        if twice is not None:  # a reader would keep one of them silently
+            message = f"the Parquet input has two columns or fields named `{twice}`"
+            raise CpfError([_unreadable(path, message + " (a facts document has one value per key)")])
+        batches = parquet.iter_batches(batch_size=chunk_size)
         for batch in batches:
             yield ArrowChunk(number, batch)
             number += batch.num_rows
@@ -163,8 +168,59 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[ArrowChunk]:
         raise CpfError([_unreadable(path, f"cannot read the Parquet input ({where}): {error}")]) from None
 
 
+def _named_twice(schema: Any) -> str | None:
+    """The dotted name of a column or struct field that appears twice at its level, if any."""
+    import pyarrow as pa
+
+    def walk(fields: list[Any], prefix: str) -> str | None:
+        seen: set[str] = set()
+        for field in fields:
+            name = f"{prefix}{field.name}"
+            if field.name in seen:
+                return name
+            seen.add(field.name)
+            kind = field.type
+            while pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+                kind = kind.value_type
+            if pa.types.is_struct(kind):
+                found = walk([kind.field(i) for i in range(kind.num_fields)], name + ".")
+                if found is not None:
+                    return found
+        return None
+
+    return walk(list(schema), "")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A Parquet row whose values Python cannot hold (a date past year 9999, text that is
+    not UTF-8): the reason only, refused for that row (CPF-F101)."""
+
+    reason: str
+
+
+def row_documents(batch: Any) -> list[Any]:
+    """Each row of a record batch as a dict, or :class:`Unreadable` for a row Python cannot
+    read (one bad value must not stop the other holders)."""
+    import pyarrow as pa
+
+    try:
+        return list(batch.to_pylist())
+    except (ValueError, OverflowError, UnicodeDecodeError, pa.ArrowException):
+        pass
+    rows: list[Any] = []
+    for index in range(batch.num_rows):
+        try:
+            rows.append(batch.slice(index, 1).to_pylist()[0])
+        except (ValueError, OverflowError, UnicodeDecodeError, pa.ArrowException) as error:
+            rows.append(Unreadable(f"{type(error).__name__}: {error}"))
+    return rows
+
+
 def plain(value: Any) -> Any:
     """A Parquet value as a facts document value: nulls dropped, dates ISO, floats by their shortest text."""
+    if isinstance(value, Unreadable):
+        return value
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

@@ -28,7 +28,7 @@ from ..facts import Facts, FactsReader
 from ..facts_diagnostics import found_text
 from ..limits import MAX_FACTS_BYTES
 from ..yaml_io import YamlError, load_json_text
-from .io import Oversized
+from .io import Oversized, Unreadable
 
 NO_ID = object()
 """The ``id`` of a row that has none, or whose document could not be read (no ``id`` in the output)."""
@@ -51,7 +51,7 @@ def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
     ``source`` the input file's name for the diagnostics' locations.
     """
     try:
-        document = _document(raw, number, source) if isinstance(raw, (str, Oversized)) else raw
+        document = _document(raw, number, source) if isinstance(raw, (str, Oversized, Unreadable)) else raw
     except CpfError as error:
         return Row(NO_ID, None, tuple(error.diagnostics))
     identifier: Any = NO_ID
@@ -99,8 +99,22 @@ def _rooted(text: str) -> str:
     return "`".join(_JSON_ROOT.sub("$.facts", part) if index % 2 == 0 else part for index, part in enumerate(parts))
 
 
-def _document(raw: str | Oversized, number: int, source: str) -> Any:
+def _document(raw: str | Oversized | Unreadable, number: int, source: str) -> Any:
     """A JSONL line parsed as ``cpf evaluate`` parses a JSON facts file."""
+    if isinstance(raw, Unreadable):
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-F101",
+                    Severity.ERROR,
+                    f"row {number} of {source} holds a value that cannot be read ({raw.reason})",
+                    path="$",
+                    expected="dates between years 1 and 9999, text in UTF-8",
+                    found=raw.reason,
+                    hint="check how the Parquet file was written",
+                )
+            ]
+        )
     if isinstance(raw, Oversized):
         raise CpfError(
             [
