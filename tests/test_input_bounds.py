@@ -363,6 +363,9 @@ def test_hover_and_site_show_the_range(law: RuleSet, tmp_path: Path, capsys: pyt
     text = hover_markdown(law, "public_service_months")
     assert text is not None and "`input year.public_service_months : decimal between 0 and 12` (facultative)" in text
     assert range_words(None, Fraction(24), "h") == "at most 24 h"
+    record = hover_markdown(law, "LedgerEvent")  # a record's fields, each with its range
+    assert record is not None and "- `ipp_rate : decimal between 0 and 1` Taux d'incapacité" in record
+    assert "- `points : integer at least 0`" in record and "- `amount : money` Montant" in record
     code, _ = _cli(capsys, "docs", "-o", str(tmp_path / "site"), "--no-cases")
     assert code == 0
     page = (tmp_path / "site" / "rules" / "public_share.html").read_text(encoding="utf-8")

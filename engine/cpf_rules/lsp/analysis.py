@@ -22,6 +22,7 @@ from ..bounds import declared_range, range_words
 from ..diagnostics import Diagnostic, Span
 from ..loader import CheckReport, check_rules
 from ..model import RuleSet
+from ..resolve import Symbols
 from ..syntax import node_text
 from .positions import Encoding, LineIndex, convention_of
 
@@ -182,15 +183,16 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
         decl = symbols.inputs[name]
         place = f"{decl.section}.{name}" if decl.section else name
         option = " (facultative)" if decl.optional else ""
-        type_ = symbols.type_of(decl.type)
-        unit = None if type_.kind != "number" or type_.unit.dimensionless else type_.unit.symbol()
-        bounds = range_words(*declared_range(decl.bounds), unit)  # the declared range, if any
-        declared = f"{type_.display()} {bounds}" if bounds else type_.display()
-        return f"**{decl.label or name}**\n\n`input {place} : {declared}`{option}"
-    if name in symbols.enums or name in symbols.records:
-        decl_t = symbols.enums.get(name) or symbols.records[name]
-        kind = "enum" if name in symbols.enums else "record"
-        return f"**{decl_t.label or name}**\n\n`{kind} {name}`"
+        return f"**{decl.label or name}**\n\n`input {place} : {_declared(symbols, decl.type, decl.bounds)}`{option}"
+    if name in symbols.records:  # its fields, each with its type and declared range
+        record = symbols.records[name]
+        fields = [
+            f"- `{f.name} : {_declared(symbols, f.type, f.bounds)}` {f.label or ''}".rstrip() for f in record.fields
+        ]
+        return "\n".join([f"**{record.label or name}**", "", f"`record {name}`", "", *fields])
+    if name in symbols.enums:
+        enum_decl = symbols.enums[name]
+        return f"**{enum_decl.label or name}**\n\n`enum {name}`"
     if name in symbols.enum_cases:
         enum = symbols.enums[symbols.enum_cases[name][0]]
         case = next(c for c in enum.cases if c.name == name)
@@ -203,6 +205,14 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
         )
         return f"**{article.id}** — {article.title}\n\n{versions}"
     return None
+
+
+def _declared(symbols: Symbols, type_ref: ast.TypeRef, bounds: ast.Bounds | None) -> str:
+    """A declared type as a rule file writes it, with its range if any: ``decimal between 0 and 12``."""
+    type_ = symbols.type_of(type_ref)
+    unit = None if type_.kind != "number" or type_.unit.dimensionless else type_.unit.symbol()
+    words = range_words(*declared_range(bounds), unit)
+    return f"{type_.display()} {words}" if words else type_.display()
 
 
 def definition(rules: RuleSet, name: str) -> Span | None:
