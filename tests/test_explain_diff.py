@@ -231,3 +231,21 @@ def test_a_value_given_by_an_exception_shows_the_exceptions_articles(
     steps = json.loads(out)["questions"][0]["steps"]
     counted = next(step for step in steps if step["step"] == "dif_hours_counted")
     assert {c["article"] for c in counted["old"]["citations"]} == {"ORD:2019-861", "LOI:2020-1379"}
+
+
+def test_facts_one_side_refuses_are_named_with_that_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Old rules without the 0-12 range of public_service_months (a calendar year has 12
+    months), new rules with it: 13 months are refused by the new side only, and the
+    diagnostic says so (a review found a bare CPF-F105 that did not say which side)."""
+    shutil.copytree(default_rules_dir(), tmp_path / "rules")
+    agent = tmp_path / "rules" / "accrual" / "public_agent" / "public_agent.cpf"
+    text = agent.read_text(encoding="utf-8")
+    needle = "input year.public_service_months : decimal between 0 and 12 optional"
+    assert text.count(needle) == 1
+    agent.write_text(text.replace(needle, "input year.public_service_months : decimal optional"), encoding="utf-8")
+    facts = tmp_path / "agent.yaml"
+    facts.write_text("years: [{year: 2023, status: public_agent, public_service_months: 13}]\n", encoding="utf-8")
+    arguments = ["diff", str(facts), "-q", "public_hours_credit(2023)", "--as-of", AS_OF.isoformat()]
+    code, _, err = _cli(capsys, *arguments, "--old", str(tmp_path / "rules"), "--new", str(default_rules_dir()))
+    assert code == 1 and "CPF-F105" in err
+    assert f"new rules ({default_rules_dir()}): $.years[0].public_service_months is out of range" in err

@@ -12,6 +12,7 @@ compared as source text). Text, JSON and HTML renderings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api import evaluate
-from ..diagnostics import Diagnostic
+from ..diagnostics import CpfError, Diagnostic
 from ..model import RuleSet
 from ..render.html import citation_head, esc, value_text
 from ..render.html_page import page
@@ -158,12 +159,22 @@ def changed_definitions(old: Side, new: Side, reached: set[str]) -> tuple[Defini
     return tuple(found)
 
 
+def _evaluated(side: Side, which: str, facts: Path | str, questions: Sequence[str], as_of: datetime.date) -> Result:
+    """One side's answers; facts or questions it refuses are named with the side (the two
+    sides may read the facts with different schemas: a range only the new rules declare)."""
+    try:
+        return evaluate(side.rules, Path(facts), questions, as_of=as_of, compiled=True)
+    except CpfError as error:
+        named = [dataclasses.replace(d, message=f"{which} rules ({side.name}): {d.message}") for d in error.diagnostics]
+        raise CpfError(named, error.sources) from None
+
+
 def diff_rule_sets(
     old: Side, new: Side, facts: Path | str, questions: Sequence[str], as_of: datetime.date, command: str | None = None
 ) -> DiffReport:
     """Evaluate ``questions`` for ``facts`` under both sides and align the traces."""
-    old_result = evaluate(old.rules, Path(facts), questions, as_of=as_of, compiled=True)
-    new_result = evaluate(new.rules, Path(facts), questions, as_of=as_of, compiled=True)
+    old_result = _evaluated(old, "old", facts, questions, as_of)
+    new_result = _evaluated(new, "new", facts, questions, as_of)
     diffs = []
     for before, after in zip(old_result.answers, new_result.answers, strict=True):
         error = None
