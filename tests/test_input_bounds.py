@@ -107,6 +107,9 @@ def test_the_range_words_are_not_reserved_elsewhere() -> None:
         ('input year.m : decimal between 0 "M"\n', 34, "a range reads: between LOW and HIGH"),
         ('input year.m : decimal at 3 "M"\n', 27, "a range reads: between LOW and HIGH"),
         ('input year.m : decimal between 0 and m "M"\n', 38, "each end a number"),
+        ('input year.m : decimal default 0 between 0 and 1 "M"\n', 34, "a range comes right after the type, once"),
+        ('input year.m : decimal "M" between 0 and 1\n', 28, "a range comes right after the type, once"),
+        ('input year.m : decimal at least 0 at most 12 "M"\n', 35, "a range comes right after the type, once"),
     ],
 )
 def test_a_misplaced_or_unfinished_range_is_a_located_syntax_error(line: str, column: int, hint: str) -> None:

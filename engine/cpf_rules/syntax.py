@@ -204,6 +204,8 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
             "after a type, `at` and `between` begin a range (at least 0, between 0 and 12): a record field"
             " named so needs a label or a default on the field before it, or another name"
         )
+    if token.type == "NAME" and str(token) in ("between", "at") and "NAME" not in expected:
+        return 'a range comes right after the type, once: input NAME : TYPE between LOW and HIGH optional "label"'
     if token.type in ("BETWEEN", "AT"):
         return 'a range comes right after the type: input NAME : TYPE between LOW and HIGH optional "label"'
     if (expected and expected <= {"AND", "LEAST", "MOST"}) or ("NUMBER" in expected and "NAME" not in expected):
