@@ -24,6 +24,16 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
+def _rules_with(tmp_path: Path, file: str, needle: str, replacement: str) -> None:
+    """A copy of the bundled rules in ``tmp_path/rules`` whose ``file`` holds ``replacement``
+    where it held ``needle`` (once)."""
+    shutil.copytree(default_rules_dir(), tmp_path / "rules")
+    path = tmp_path / "rules" / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(needle) == 1
+    path.write_text(text.replace(needle, replacement), encoding="utf-8")
+
+
 def test_reform_diff_text_golden(
     capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -89,13 +99,9 @@ def test_reform_diff_json_names_the_parameter_and_articles(capsys: pytest.Captur
 def test_two_directories_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A copy of the rules where the annual amount is 600 €: the prorata of the part-time
     # cashier becomes 600 × 700 / 1,607 rounded up to the cent = 261.36 € (R6323-1 II).
-    shutil.copytree(default_rules_dir(), tmp_path / "rules")
     shutil.copytree(default_legal_refs_dir(), tmp_path / "legal_refs")
-    euro = tmp_path / "rules" / "accrual" / "employee" / "euro_era.cpf"
-    text = euro.read_text(encoding="utf-8")
     needle = "from 2019-01-01 = 500 EUR cite CT:R6323-1"
-    assert text.count(needle) == 1
-    euro.write_text(text.replace(needle, "from 2019-01-01 = 600 EUR cite CT:R6323-1"), encoding="utf-8")
+    _rules_with(tmp_path, "accrual/employee/euro_era.cpf", needle, needle.replace("500 EUR", "600 EUR"))
     code, out, _ = _cli(
         capsys,
         "diff",
@@ -237,12 +243,8 @@ def test_facts_one_side_refuses_are_named_with_that_side(tmp_path: Path, capsys:
     """Old rules without the 0-12 range of public_service_months (a calendar year has 12
     months), new rules with it: 13 months are refused by the new side only, and the
     diagnostic says so (a review found a bare CPF-F105 that did not say which side)."""
-    shutil.copytree(default_rules_dir(), tmp_path / "rules")
-    agent = tmp_path / "rules" / "accrual" / "public_agent" / "public_agent.cpf"
-    text = agent.read_text(encoding="utf-8")
     needle = "input year.public_service_months : decimal between 0 and 12 optional"
-    assert text.count(needle) == 1
-    agent.write_text(text.replace(needle, "input year.public_service_months : decimal optional"), encoding="utf-8")
+    _rules_with(tmp_path, "accrual/public_agent/public_agent.cpf", needle, needle.replace(" between 0 and 12", ""))
     facts = tmp_path / "agent.yaml"
     facts.write_text("years: [{year: 2023, status: public_agent, public_service_months: 13}]\n", encoding="utf-8")
     arguments = ["diff", str(facts), "-q", "public_hours_credit(2023)", "--as-of", AS_OF.isoformat()]

@@ -4,8 +4,8 @@ Written in a rule file after the type (grammar/cpf.lark, ``bounds``), built as
 :class:`~cpf_rules.ast.Bounds`, checked by :mod:`cpf_rules.check_bounds` (CPF-E207,
 CPF-E208) and enforced on facts documents by the JSON Schema's ``minimum`` and
 ``maximum`` (:mod:`cpf_rules.facts_schema`; a value outside is CPF-F105). The language
-server's hover and the documentation site show it in the same words. Base layer: imports
-nothing of ours but the syntax tree.
+server's hover and the documentation site show it in the same words (:func:`declared_words`).
+Base layer: imports nothing of ours but the syntax tree (and the checked type, for annotations).
 
 >>> range_words(Fraction(0), Fraction(12))
 'between 0 and 12'
@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from . import ast
+
+if TYPE_CHECKING:
+    from .types import Type
 
 Range = tuple[Fraction | None, Fraction | None]
 """The lower and the upper end of a range, both included; None: that side is open."""
@@ -39,6 +43,13 @@ def declared_range(bounds: ast.Bounds | None) -> Range:
     if bounds is None:
         return None, None
     return bound_value(bounds.low), bound_value(bounds.high)
+
+
+def declared_words(type_: Type, bounds: ast.Bounds | None) -> str:
+    """The range of a value of ``type_`` as a rule file writes it, each end with the type's
+    unit (``between 0 h and 24 h``); empty without a range."""
+    unit = None if type_.kind != "number" or type_.unit.dimensionless else type_.unit.symbol()
+    return range_words(*declared_range(bounds), unit)
 
 
 def number_text(value: Fraction) -> str:

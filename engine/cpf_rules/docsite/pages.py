@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from .. import ast
-from ..bounds import declared_range, range_words
+from ..bounds import declared_words
 from ..legal_refs import Article
 from ..model import RuleSet
 from ..syntax import node_text
@@ -84,9 +84,7 @@ def _link(rules: RuleSet, name: str, root: str = "../") -> str:
     decl = rules.inputs.get(name)
     label = f" — {escape(decl.label)}" if decl is not None and decl.label else ""
     if decl is not None and decl.bounds is not None:  # the declared range, as the rule file writes it
-        type_ = rules.symbols.type_of(decl.type)
-        unit = None if type_.unit.dimensionless else type_.unit.symbol()
-        label += f" <code>{escape(range_words(*declared_range(decl.bounds), unit))}</code>"
+        label += f" <code>{escape(declared_words(rules.symbols.type_of(decl.type), decl.bounds))}</code>"
     return f'<code>{escape(name)}</code> <span class="kind">donnée</span>{label}'
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ast
-from ..bounds import declared_range, range_words
+from ..bounds import declared_words
 from ..diagnostics import Diagnostic, Span
 from ..loader import CheckReport, check_rules
 from ..model import RuleSet
@@ -210,8 +210,7 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
 def _declared(symbols: Symbols, type_ref: ast.TypeRef, bounds: ast.Bounds | None) -> str:
     """A declared type as a rule file writes it, with its range if any: ``decimal between 0 and 12``."""
     type_ = symbols.type_of(type_ref)
-    unit = None if type_.kind != "number" or type_.unit.dimensionless else type_.unit.symbol()
-    words = range_words(*declared_range(bounds), unit)
+    words = declared_words(type_, bounds)
     return f"{type_.display()} {words}" if words else type_.display()
 
 
