@@ -104,3 +104,44 @@ def test_a_file_that_does_not_parse_is_reported_and_left_alone(
     assert main(["fmt", str(path)]) == 1
     assert "error[CPF-E001]" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a range's end on the line after `between`, `at least`, `least` or the type: a unary minus (it was `- 1`)
+        (
+            'input year.m : decimal between\n  -1 and 1 "M"\n',
+            'input year.m : decimal between\n  -1 and 1 "M"\n',
+        ),
+        (
+            'input year.m : decimal\n  between -1.5 and -0.5 "M"\n',
+            'input year.m : decimal\n  between -1.5 and -0.5 "M"\n',
+        ),
+        ('input year.m : decimal at least\n  -1 "M"\n', 'input year.m : decimal at least\n  -1 "M"\n'),
+        ('input year.m : decimal at\n  least  -1 "M"\n', 'input year.m : decimal at\n  least -1 "M"\n'),
+        (
+            'record R "R" {\n  a : decimal between\n    # lowest\n    -  1 and 1 "A"\n}\n',
+            'record R "R" {\n  a : decimal between\n  # lowest\n  -1 and 1 "A"\n}\n',
+        ),
+        # an operand or an argument at the start of a line: unary after an operator, `(` or `,`
+        (
+            'rule r(y : year) : decimal "R" cite CT:L6323-11 = max(p(y),\n    -  x)\n',
+            'rule r(y : year) : decimal "R" cite CT:L6323-11 = max(p(y),\n    -x)\n',
+        ),
+        (
+            'rule r(y : year) : decimal "R" cite CT:L6323-11 = p(y) *\n    - 1\n',
+            'rule r(y : year) : decimal "R" cite CT:L6323-11 = p(y) *\n    -1\n',
+        ),
+        # after a value, a `-` that starts the line is the binary minus: `p(y) - 1`
+        (
+            'rule r(y : year) : decimal "R" cite CT:L6323-11 = p(y)\n    -1\n',
+            'rule r(y : year) : decimal "R" cite CT:L6323-11 = p(y)\n    - 1\n',
+        ),
+    ],
+)
+def test_a_minus_that_starts_a_line_is_read_in_its_statement(source: str, expected: str) -> None:
+    formatted = format_checked(source, "x.cpf")
+    assert formatted == expected
+    assert format_source(formatted) == formatted
+    assert shape(parse_module(formatted, "x").declarations) == shape(parse_module(source, "x").declarations)

@@ -10,7 +10,8 @@ from the source text's tokens, so comments stay where they are:
   own line); an expression's continuation lines keep their indentation, but at least
   two columns deeper than the line that starts the expression;
 - one space between tokens, none inside parentheses, before ``,`` and around ``.``,
-  none after a unary ``-`` and around ``/`` in a rate type (``money/hours``);
+  none after a unary ``-`` (also at the start of a line: read after the line before,
+  ``between`` / ``-1 and 1``) and around ``/`` in a rate type (``money/hours``);
 - columns aligned on purpose are kept: in a record's fields (``:`` and the label), an
   enum's cases (the label) and a parameter's ``from`` lines (``cite``), when every line
   of the block puts that token at the same column; otherwise one space;
@@ -128,13 +129,23 @@ def _gap(tokens: Sequence[Token], index: int, unary: set[int]) -> int:
     return 1
 
 
-def _unary_minuses(tokens: Sequence[Token], previous: Token | None) -> set[int]:
+def _unary_minuses(tokens: Sequence[Token], previous: Sequence[Token]) -> set[int]:
+    """Indexes of the line's unary ``-``; ``previous`` holds the last code tokens of the
+    lines before (:data:`_CONTEXT` of them), so that a continuation line that starts
+    with ``-1`` is read in its statement: after ``and``, ``between``, ``at least``…"""
+    joined = [*previous, *tokens]
+    offset = len(previous)
     result = set()
-    for index, token in enumerate(tokens):
-        before = tokens[index - 1] if index else previous
-        if token.text == "-" and (not _ends_value(before) or _opens_range_end(tokens, index)):
-            result.add(index)
+    for index in range(offset, len(joined)):
+        if joined[index].text == "-" and (
+            not _ends_value(joined[index - 1] if index else None) or _opens_range_end(joined, index)
+        ):
+            result.add(index - offset)
     return result
+
+
+_CONTEXT = 3
+"""How many code tokens of the lines before a line decide its unary ``-`` (``: TYPE between``)."""
 
 
 def _opens_range_end(tokens: Sequence[Token], index: int) -> bool:
@@ -203,8 +214,9 @@ def _opens_expression(tokens: Sequence[Token]) -> bool:
     return any(t.text in ("=", "when") for t in tokens if t.kind in ("op", "name"))
 
 
-def _render_line(line: _Line, previous: Token | None, targets: dict[int, int], stop: int | None = None) -> str:
-    """The line's text; with ``stop``, only the text before token ``stop`` (its gap excluded)."""
+def _render_line(line: _Line, previous: Sequence[Token], targets: dict[int, int], stop: int | None = None) -> str:
+    """The line's text; with ``stop``, only the text before token ``stop`` (its gap excluded).
+    ``previous``: the last code tokens of the lines before (see :func:`_unary_minuses`)."""
     tokens = line.tokens
     unary = _unary_minuses(tokens, previous)
     out = " " * line.indent + tokens[0].text
@@ -242,7 +254,7 @@ def _alignable(line: _Line) -> list[int]:
     return found
 
 
-def _alignment_targets(lines: list[_Line]) -> dict[int, dict[int, int]]:
+def _alignment_targets(lines: list[_Line], contexts: list[list[Token]]) -> dict[int, dict[int, int]]:
     """For each line (by position), the columns its aligned tokens must start at.
 
     A token keeps its column when another line of the block has the same token at the
@@ -265,7 +277,7 @@ def _alignment_targets(lines: list[_Line]) -> dict[int, dict[int, int]]:
             by_column: dict[int, list[tuple[int, int]]] = {}
             for position, token_index in slots[slot]:
                 column = lines[position].tokens[token_index].column
-                prefix = _render_line(lines[position], None, targets.get(position, {}), stop=token_index)
+                prefix = _render_line(lines[position], contexts[position], targets.get(position, {}), stop=token_index)
                 if _width(prefix) + 1 <= column:
                     by_column.setdefault(column, []).append((position, token_index))
             for column, entries in by_column.items():
@@ -307,21 +319,29 @@ def _format_once(source: str) -> str:
                 line.indent = 2
             else:
                 line.indent = following.indent
-    targets = _alignment_targets(lines)
+    contexts = _contexts(lines)
+    targets = _alignment_targets(lines, contexts)
     out: list[str] = []
-    previous: Token | None = None
     for position, line in enumerate(lines):
         if line.kind == "blank":
             if out and out[-1] != "":
                 out.append("")
             continue
-        out.append(_render_line(line, previous, targets.get(position, {})).rstrip())
-        if line.kind == "code":
-            code = [t for t in line.tokens if t.kind != "comment"]
-            previous = code[-1] if code else previous
+        out.append(_render_line(line, contexts[position], targets.get(position, {})).rstrip())
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n" if out else ""
+
+
+def _contexts(lines: Sequence[_Line]) -> list[list[Token]]:
+    """For each line, the last :data:`_CONTEXT` code tokens of the lines before it (comments skipped)."""
+    contexts: list[list[Token]] = []
+    tail: list[Token] = []
+    for line in lines:
+        contexts.append(tail)
+        if line.kind == "code":
+            tail = [*tail, *(t for t in line.tokens if t.kind != "comment")][-_CONTEXT:]
+    return contexts
 
 
 class FormatError(Exception):

@@ -14,6 +14,7 @@ Two parsers of grammar/cpf.lark give the same nodes (syntax_build.py builds them
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import ast
@@ -29,7 +30,7 @@ from .syntax_fast import Fallback, FastParser
 if TYPE_CHECKING:
     import lark
     from lark import Token
-    from lark.exceptions import UnexpectedInput
+    from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 # What each terminal is called in an error message.
 _TERMINAL_WORDS = {
@@ -162,7 +163,7 @@ def _syntax_diagnostic(error: UnexpectedInput, file: str, source: str) -> Diagno
             span = _token_span(file, token)
         expected = _describe_expected(set(error.accepts or error.expected))
         message = f"unexpected {_describe_token(token)}"
-        hint = _hint_for(token, set(error.accepts or error.expected))
+        hint = _hint_for(token, set(error.accepts or error.expected), _previous_terminal(error), source)
         return Diagnostic("CPF-E001", Severity.ERROR, message, span, hint=hint, expected=expected)
     if isinstance(error, UnexpectedCharacters):
         position = error.pos_in_stream or 0
@@ -188,7 +189,19 @@ def _syntax_diagnostic(error: UnexpectedInput, file: str, source: str) -> Diagno
     )
 
 
-def _hint_for(token: Token, expected: set[str]) -> str | None:
+def _previous_terminal(error: UnexpectedToken) -> str | None:
+    """The type of the token just before the unexpected one (``AND`` in ``between 0 and }``),
+    read on the parser's stack; None when that is a reduced rule or nothing."""
+    from lark import Token
+
+    parser = getattr(error, "interactive_parser", None)
+    stack = getattr(getattr(parser, "parser_state", None), "value_stack", None)
+    if not stack or not isinstance(stack[-1], Token):
+        return None
+    return str(stack[-1].type)
+
+
+def _hint_for(token: Token, expected: set[str], previous: str | None = None, source: str = "") -> str | None:
     if token.type == "EQUAL" and ("THEN" in expected or "RPAR" in expected or "WHEN" in expected):
         return "comparisons use `==`; a single `=` introduces a definition"
     if token.type == "NAME" and "EQUAL" in expected and "CITE" in expected:
@@ -208,11 +221,49 @@ def _hint_for(token: Token, expected: set[str]) -> str | None:
         return 'a range comes right after the type, once: input NAME : TYPE between LOW and HIGH optional "label"'
     if token.type in ("BETWEEN", "AT"):
         return 'a range comes right after the type: input NAME : TYPE between LOW and HIGH optional "label"'
+    range_hint = _range_hint(token, expected, previous, source)
+    if range_hint is not None:
+        return range_hint
     if (expected and expected <= {"AND", "LEAST", "MOST"}) or ("NUMBER" in expected and "NAME" not in expected):
         return "a range reads: between LOW and HIGH, at least LOW or at most HIGH, each end a number (24 h with a unit)"
     if token.type == "$END":
         return "the declaration is not finished"
     return None
+
+
+# What may follow a whole range: a label, `optional`, `default`, the next declaration or field, the end.
+_AFTER_A_DECLARATION = frozenset(
+    {"$END", "STRING", "RBRACE", "OPTIONAL", "DEFAULT", "INPUT", "RECORD", "RULE", "PARAMETER", "ENUM"}
+)
+
+
+def _range_hint(token: Token, expected: set[str], previous: str | None, source: str) -> str | None:
+    """The hint for a range missing its ``and`` or an end: ``between 0 12``, ``between 0 to 12``,
+    ``between 0, 12``, ``between 0 and`` (then a label, the next declaration or field, the end)."""
+    after = source[token.end_pos :] if token.end_pos is not None else ""
+    ends = token.type in _AFTER_A_DECLARATION or (token.type == "NAME" and after.lstrip().startswith(":"))
+    if expected and "AND" in expected and expected <= {"AND", "UNIT"}:  # right after `between LOW`
+        spaced = token.start_pos is not None and source[token.start_pos - 1 : token.start_pos].isspace()
+        if token.type == "NUMBER" or (token.type == "MINUS" and spaced and after[:1].isdigit()):
+            high = token.value if token.type == "NUMBER" else "-" + re.split(r"[^0-9.]", after, maxsplit=1)[0]
+            return f"a range is written `between LOW and HIGH`: the `and` is missing before {high}"
+        if not ends and (token.type in ("COMMA", "MINUS", "DOT", "COLON") or str(token.value).isidentifier()):
+            joiner = ".." if token.type == "DOT" and after.startswith(".") else str(token.value)
+            return f"a range is written `between LOW and HIGH`: its two ends are joined by `and`, not `{joiner}`"
+        return None
+    if ends and "NUMBER" in expected and expected <= {"NUMBER", "MINUS"} and previous in _MISSING_END:
+        return _MISSING_END[previous]  # where an end of a range is due
+    return None
+
+
+# The end a range lacks, by the word written last.
+_MISSING_END = {
+    "BETWEEN": "a range is written `between LOW and HIGH`: the low end is missing (a number, 24 h with a unit)",
+    "AND": "a range is written `between LOW and HIGH`: the high end is missing after `and` (a number, 24 h with a unit)",
+    "LEAST": "a range is written `at least LOW`: the number is missing (24 h with a unit)",
+    "MOST": "a range is written `at most HIGH`: the number is missing (24 h with a unit)",
+    "MINUS": "an end of a range is a number: the number is missing after `-`",
+}
 
 
 def check_size(source: str, file: str) -> None:
