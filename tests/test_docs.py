@@ -1,20 +1,25 @@
 """``cpf docs``: a static site with a page per rule, parameter and cited article, offline search.
 
 Built once for the bundled rules (module fixture). Checks real content (the 5,000 €
-ceiling of R6323-1 I and its history), cross links (uses / used by / cited by), that
-every relative link resolves to a written file, and that nothing loads from the network.
+ceiling of R6323-1 I and its history; the fields of a record input with their declared
+ranges, in the hover's words), cross links (uses / used by / cited by), that every
+relative link resolves to a written file, and that nothing loads from the network.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
 
 from cpf_rules.cli import main
+from cpf_rules.docsite import site_files
 from cpf_rules.loader import load_rules
+from cpf_rules.lsp.analysis import hover_markdown
+from cpf_rules.paths import default_legal_refs_dir
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +93,67 @@ def test_search_index_covers_every_page(site: Path) -> None:
     assert "parameters/euro_ceiling.html" in urls and "articles/CT_R6323-1.html" in urls
     assert all((site / url).is_file() for url in urls)
     assert "CPF_INDEX" in (site / "search.js").read_text(encoding="utf-8")
+
+
+_RANGE_WORDS = re.compile(r"\b(between|at least|at most)\b")
+
+
+def _field_items(text: str, input_name: str) -> dict[str, str]:
+    """The fields listed under an input of a rule page's « Utilise »: name → the item's HTML."""
+    entry = text.split(f"<li><code>{input_name}</code>", 1)[1].split("</ul></li>", 1)[0]
+    fields = entry.split('<ul class="fields">', 1)[1]
+    return {m.group(1): m.group(0) for m in re.finditer(r"<li><code>(\w+) : .*?</li>", fields)}
+
+
+def test_a_list_of_records_input_lists_each_field_with_its_type_and_range(site: Path) -> None:
+    # CSS D432-15 (law notes §9): the IPP rate of an AT/MP is a share, declared between 0 and 1
+    # (10 % is written 0.1); the C2P points for training (R4163-11) are at least 0; an amount in euros has no
+    # declared range (money is at least 0 by its type): no range words on its line.
+    text = _main_text(site / "rules" / "work_accident_credited.html")
+    assert '<code>ledger</code> <span class="kind">donnée</span> — Opérations inscrites au compte' in text
+    assert "<code>list LedgerEvent</code> (Opération inscrite au compte)" in text
+    fields = _field_items(text, "ledger")
+    assert fields["ipp_rate"] == (
+        "<li><code>ipp_rate : decimal between 0 and 1</code>"
+        " — Taux d&#x27;incapacité permanente partielle notifié (AT/MP)</li>"
+    )
+    assert fields["points"].startswith("<li><code>points : integer at least 0</code>")
+    assert fields["amount"] == "<li><code>amount : money</code> — Montant en euros (depuis 2019)</li>"
+    assert fields["kind"].startswith("<li><code>kind : LedgerKind</code>")
+    unranged = [name for name, item in fields.items() if name not in ("ipp_rate", "points", "employer_headcount")]
+    assert unranged and all(not _RANGE_WORDS.search(fields[name].split("</code>")[0]) for name in unranged)
+    # CEC (D5151-14 I: service civique, 6 continuous months): months of an engagement, at least 0.
+    cec = _field_items(_main_text(site / "rules" / "cec_validated_activities.html"), "cec_activities")
+    assert cec["months"].startswith("<li><code>months : decimal at least 0</code>")
+    assert cec["hours"].startswith("<li><code>hours : hours</code>")
+
+
+def test_the_site_lists_a_record_s_fields_in_the_hover_s_words(site: Path) -> None:
+    hover = hover_markdown(load_rules(), "LedgerEvent")
+    assert hover is not None
+    declared = re.findall(r"^- `([^`]+)`", hover, re.MULTILINE)
+    assert len(declared) == 12 and "ipp_rate : decimal between 0 and 1" in declared
+    text = _main_text(site / "rules" / "work_accident_credited.html")
+    for line in declared:
+        assert f"<li><code>{escape(line)}</code>" in text, line
+
+
+def test_a_record_s_fields_are_escaped_and_ranged_in_their_unit(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "x.cpf").write_text(
+        'record Slot "Créneau <b>\\"brut\\"</b> & co" {\n'
+        '  length : hours between 0 h and 24 h default 0 h "Durée <i>"\n'
+        '  share : decimal at most 1 default 0 "Part"\n'
+        '  note : text "Note"\n'
+        "}\n"
+        'input slots : list Slot "Créneaux"\n'
+        'rule total : hours "Total" cite CT:L6323-11 = sum(s.length for s in slots)\n',
+        encoding="utf-8",
+    )
+    text = site_files(load_rules(folder, default_legal_refs_dir()), None)["rules/total.html"]
+    assert "<code>list Slot</code> (Créneau &lt;b&gt;&quot;brut&quot;&lt;/b&gt; &amp; co)" in text
+    assert "<li><code>length : hours between 0 h and 24 h</code> — Durée &lt;i&gt;</li>" in text
+    assert "<li><code>share : decimal at most 1</code> — Part</li>" in text
+    assert "<li><code>note : text</code> — Note</li>" in text
+    assert "<b>" not in text and "<i>" not in text

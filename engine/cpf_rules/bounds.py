@@ -4,7 +4,8 @@ Written in a rule file after the type (grammar/cpf.lark, ``bounds``), built as
 :class:`~cpf_rules.ast.Bounds`, checked by :mod:`cpf_rules.check_bounds` (CPF-E207,
 CPF-E208) and enforced on facts documents by the JSON Schema's ``minimum`` and
 ``maximum`` (:mod:`cpf_rules.facts_schema`; a value outside is CPF-F105). The language
-server's hover and the documentation site show it in the same words (:func:`declared_words`).
+server's hover and the documentation site show it in the same words (:func:`declared_words`),
+and list a record's fields with their types and ranges the same way (:func:`record_fields`).
 Base layer: imports nothing of ours but the syntax tree (and the checked type, for annotations).
 
 >>> range_words(Fraction(0), Fraction(12))
@@ -15,6 +16,8 @@ Base layer: imports nothing of ours but the syntax tree (and the checked type, f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -50,6 +53,42 @@ def declared_words(type_: Type, bounds: ast.Bounds | None) -> str:
     unit (``between 0 h and 24 h``); empty without a range."""
     unit = None if type_.kind != "number" or type_.unit.dimensionless else type_.unit.symbol()
     return range_words(*declared_range(bounds), unit)
+
+
+def declared_text(type_: Type, bounds: ast.Bounds | None) -> str:
+    """A declared type as a rule file writes it, with its range if any: ``decimal between 0 and 12``."""
+    return _with_range(type_.display(), declared_words(type_, bounds))
+
+
+def _with_range(type_text: str, words: str) -> str:
+    return f"{type_text} {words}" if words else type_text
+
+
+@dataclass(frozen=True)
+class DeclaredField:
+    """One field of a record as the hover and the documentation site show it."""
+
+    name: str
+    type: str
+    """The type as a rule file writes it: ``decimal``, ``money``, ``LedgerKind``."""
+    range: str
+    """Its declared range in words (``between 0 and 1``); empty without one."""
+    label: str | None
+
+    @property
+    def declared(self) -> str:
+        """Type and range as the field's declaration writes them: ``decimal between 0 and 1``."""
+        return _with_range(self.type, self.range)
+
+
+def record_fields(record: ast.RecordDecl, type_of: Callable[[ast.TypeRef], Type]) -> list[DeclaredField]:
+    """The fields of ``record`` in declaration order, each with its type and declared range;
+    ``type_of`` gives the checked type of a written one (``Symbols.type_of``)."""
+    fields = []
+    for decl in record.fields:
+        type_ = type_of(decl.type)
+        fields.append(DeclaredField(decl.name, type_.display(), declared_words(type_, decl.bounds), decl.label))
+    return fields
 
 
 def number_text(value: Fraction) -> str:

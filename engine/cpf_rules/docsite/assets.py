@@ -29,6 +29,8 @@ th { background: #f0f0f7; }
 .where { color: #666; font-size: .9em; }
 .none { color: #888; font-style: italic; }
 ul.columns { columns: 2; }
+ul.columns > li { break-inside: avoid; }
+ul.fields { margin: .2em 0 .5em; padding-left: 1.2em; font-size: .9em; }
 """
 
 SEARCH = """\

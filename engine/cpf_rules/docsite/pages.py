@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from .. import ast
-from ..bounds import declared_words
+from ..bounds import declared_words, record_fields
 from ..legal_refs import Article
 from ..model import RuleSet
 from ..syntax import node_text
@@ -85,7 +85,24 @@ def _link(rules: RuleSet, name: str, root: str = "../") -> str:
     label = f" — {escape(decl.label)}" if decl is not None and decl.label else ""
     if decl is not None and decl.bounds is not None:  # the declared range, as the rule file writes it
         label += f" <code>{escape(declared_words(rules.symbols.type_of(decl.type), decl.bounds))}</code>"
+    if decl is not None:
+        label += _record_of_input(rules, decl)
     return f'<code>{escape(name)}</code> <span class="kind">donnée</span>{label}'
+
+
+def _record_of_input(rules: RuleSet, decl: ast.InputDecl) -> str:
+    """For an input of a record type (``list LedgerEvent``): that type, then its fields, each
+    with its type and declared range in the hover's words (:func:`record_fields`); else empty."""
+    type_ = rules.symbols.type_of(decl.type)
+    record = rules.symbols.records.get(type_.name or "") if type_.kind in ("record", "list") else None
+    if record is None:
+        return ""
+    title = f" ({escape(record.label)})" if record.label else ""
+    items = "".join(
+        f"<li><code>{escape(f.name)} : {escape(f.declared)}</code>{' — ' + escape(f.label) if f.label else ''}</li>"
+        for f in record_fields(record, rules.symbols.type_of)
+    )
+    return f' <code>{escape(type_.display())}</code>{title}<ul class="fields">{items}</ul>'
 
 
 def _names(rules: RuleSet, names: Iterable[str]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ast
-from ..bounds import declared_words
+from ..bounds import declared_text, record_fields
 from ..diagnostics import Diagnostic, Span
 from ..loader import CheckReport, check_rules
 from ..model import RuleSet
@@ -187,7 +187,7 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
     if name in symbols.records:  # its fields, each with its type and declared range
         record = symbols.records[name]
         fields = [
-            f"- `{f.name} : {_declared(symbols, f.type, f.bounds)}` {f.label or ''}".rstrip() for f in record.fields
+            f"- `{f.name} : {f.declared}` {f.label or ''}".rstrip() for f in record_fields(record, symbols.type_of)
         ]
         return "\n".join([f"**{record.label or name}**", "", f"`record {name}`", "", *fields])
     if name in symbols.enums:
@@ -209,9 +209,7 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
 
 def _declared(symbols: Symbols, type_ref: ast.TypeRef, bounds: ast.Bounds | None) -> str:
     """A declared type as a rule file writes it, with its range if any: ``decimal between 0 and 12``."""
-    type_ = symbols.type_of(type_ref)
-    words = declared_words(type_, bounds)
-    return f"{type_.display()} {words}" if words else type_.display()
+    return declared_text(symbols.type_of(type_ref), bounds)
 
 
 def definition(rules: RuleSet, name: str) -> Span | None:
