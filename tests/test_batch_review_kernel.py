@@ -64,12 +64,15 @@ def _batch(rules: Any, documents: list[dict[str, Any]], texts: list[str]) -> tup
 
 
 def test_a_twenty_digit_number_is_answered_by_the_scalar_engine_the_rest_by_the_kernel() -> None:
-    # CPF-F108 accepts 12 + 12 digits: 10,000,000.000000000001 h is (10^22 + 1) / 10^12, past int64.
-    # R6323-1 I: at least 1,607 h in 2019 → the full 500 €; a training of 450 € paid in 2020
-    # (L6323-4) → 50 €, its entry's `hours` (counted before 2019 only) past int64 as well.
+    # CPF-F108 accepts 12 + 12 digits: 10,000,000.000000000001 is (10^22 + 1) / 10^12, past int64
+    # (a share of public posts, at least 0 with no upper end; hours of a year stop at 8,784).
+    # R6323-1 I: at least 1,607 h in 2019 → the full 500 € (an employee: the share is not read);
+    # a training of 450 € paid in 2020 (L6323-4) → 50 €, its entry's `hours` (counted before
+    # 2019 only) past int64 as well.
     rules = rules_under_test()
+    huge_share = {"year": 2019, "worked_hours": 1607, "public_post_share": Decimal("10000000.000000000001")}
     documents = [
-        {"years": [{"year": 2019, "worked_hours": Decimal("10000000.000000000001")}]},
+        {"years": [huge_share]},
         {"years": FULL_TIME_2019},
         {
             "years": FULL_TIME_2019,
@@ -99,7 +102,7 @@ def test_cpf_batch_and_cpf_reform_complete_with_a_twenty_digit_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "holders.jsonl"
-    huge = {"year": 2019, "worked_hours": Decimal("10000000.000000000001")}
+    huge = {"year": 2019, "worked_hours": 1607, "public_post_share": Decimal("10000000.000000000001")}  # past int64
     write_jsonl(
         source, [{"id": "big", "years": [huge]}, {"id": "part", "years": [{"year": 2019, "worked_hours": 700}]}]
     )

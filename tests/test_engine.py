@@ -117,4 +117,4 @@ def test_bad_facts_raise_cpf_error_with_path() -> None:
         evaluate(load_rules(), {"years": [{"year": 2020, "worked_hours": "many"}]}, ["credit(2020)"], as_of=AS_OF)
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.path == "$.years[0].worked_hours"
-    assert diagnostic.expected == "a number of hours" and diagnostic.found == 'the text "many"'
+    assert diagnostic.expected == "a number of hours, between 0 and 8784" and diagnostic.found == 'the text "many"'

@@ -165,7 +165,10 @@ def test_invalid_facts_are_422_with_the_cli_codes_under_facts(client: TestClient
     by_code = {e["code"]: e for e in problem["errors"]}
     assert by_code["CPF-F101"]["path"] == "$.facts.years[0].worked_hours"
     assert by_code["CPF-F101"]["pointer"] == "/facts/years/0/worked_hours"
-    assert by_code["CPF-F101"]["expected"] == "a number of hours" and by_code["CPF-F101"]["found"] == 'the text "many"'
+    assert (
+        by_code["CPF-F101"]["expected"] == "a number of hours, between 0 and 8784"
+        and by_code["CPF-F101"]["found"] == 'the text "many"'
+    )
     assert by_code["CPF-F103"]["path"] == "$.facts.holdr" and "holder" in by_code["CPF-F103"]["suggestions"]
 
 

@@ -203,9 +203,17 @@ def test_the_schema_carries_the_declared_ranges(law: RuleSet, capsys: pytest.Cap
     assert (years["worked_days"]["maximum"], years["forfait_days"]["maximum"]) == (366, 366)
     # Several posts à temps non complet may exceed one full-time post: no upper end (public_share caps at 1).
     assert years["public_post_share"]["minimum"] == 0 and "maximum" not in years["public_post_share"]
+    # Hours of a year: at most 8,784 (366 × 24), with the implicit lower bound of hours.
+    hours = years["worked_hours"]
+    assert (hours["minimum"], hours["maximum"], hours["x-cpf-expected"]) == (
+        0,
+        8784,
+        "a number of hours, between 0 and 8784",
+    )
     # Hours without a declared range keep the implicit lower bound and their words.
-    assert years["worked_hours"]["minimum"] == 0 and "maximum" not in years["worked_hours"]
-    assert "x-cpf-range" not in years["worked_hours"] and years["worked_hours"]["x-cpf-expected"] == "a number of hours"
+    dif = json.loads(out)["properties"]["holder"]["properties"]["dif_hours"]
+    assert dif["minimum"] == 0 and "maximum" not in dif
+    assert "x-cpf-range" not in dif and dif["x-cpf-expected"] == "a number of hours"
     ledger = json.loads(out)["properties"]["ledger"]["items"]["properties"]
     assert (ledger["ipp_rate"]["minimum"], ledger["ipp_rate"]["maximum"]) == (0, 1)
     assert ledger["points"]["minimum"] == 0 and "maximum" not in ledger["points"]

@@ -143,7 +143,7 @@ def test_a_number_literal_beyond_the_facts_bounds_is_cpf_e206(tmp_path: Path) ->
 def test_the_literal_bounds_are_the_facts_bounds(law: RuleSet) -> None:
     # A number of 13 digits is refused in a rule file (CPF-E206) and in the facts
     # (CPF-F108) with the same bound; 12 digits pass both (cpf_rules.limits).
-    facts = {"years": [{"year": 2024, "worked_hours": 1_234_567_890_123}]}
+    facts = {"holder": {"dif_hours": 1_234_567_890_123}}  # hours of a year stop at 8,784: DIF hours do not
     with pytest.raises(CpfError) as caught:
         evaluate(law, facts, ["balance(2024)"], as_of=AS_OF)
     [too_large] = caught.value.diagnostics
@@ -152,7 +152,7 @@ def test_the_literal_bounds_are_the_facts_bounds(law: RuleSet) -> None:
     [literal] = refused.value.diagnostics
     assert (too_large.code, literal.code) == ("CPF-F108", "CPF-E206")
     assert too_large.expected == literal.expected == "at most 12 digits before the decimal point and 12 after it"
-    evaluate(law, {"years": [{"year": 2024, "worked_hours": 123_456_789_012}]}, ["balance(2024)"], as_of=AS_OF)
+    evaluate(law, {"holder": {"dif_hours": 123_456_789_012}}, ["balance(2024)"], as_of=AS_OF)
     apply_overrides(law, [Override("annual_amount", datetime.date(2024, 1, 1), "123456789012 EUR")])
 
 

@@ -316,8 +316,10 @@ class _Search:
         unit: Fraction,
         floor: Fraction | None,
         ceiling: Fraction | None,
+        precision: Fraction | None = None,
     ) -> Iterator[tuple[Any, Answer]]:
-        precision = unit / 100 if fact.type.kind == "number" and not fact.type.integer else unit
+        if precision is None:
+            precision = unit / 100 if fact.type.kind == "number" and not fact.type.integer else unit
         for direction in (1, -1):
             start = origin
             reference = self.base_outcomes
@@ -397,11 +399,15 @@ class _Search:
             return  # an absent number or date: no value to move from, any found would be arbitrary
         elif kind == "number" and isinstance(value, Fraction):
             unit = Fraction(1, 100) if fact.type.unit.dimensionless and not fact.type.integer else Fraction(1)
+            precision = unit if fact.type.integer else unit / 100  # 790.99 h, 0.0001: the search's last digit
             if fact.low is not None and fact.high is not None and not fact.type.integer:
-                # a declared range (days 0-366): the doubling steps reach its far end
-                unit = max(unit, (fact.high - fact.low) / 2 ** (_DOUBLINGS - 1))
+                # a declared range (days 0-366, hours 0-8,784): the doubling steps reach its far
+                # end, a unit doubled so that the steps stay on the unit's grid (791 h, not 790.9998)
+                reach = (fact.high - fact.low) / 2 ** (_DOUBLINGS - 1)
+                while unit < reach:
+                    unit *= 2
             # only values the facts would accept: within the declared range (CPF-F105 otherwise)
-            yield from self._numeric(fact, lambda x: x, value, unit, fact.low, fact.high)
+            yield from self._numeric(fact, lambda x: x, value, unit, fact.low, fact.high, precision)
         elif kind == "date" and isinstance(value, datetime.date):
 
             def to_date(x: Fraction) -> datetime.date:
