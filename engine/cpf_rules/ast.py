@@ -1,4 +1,4 @@
-"""Syntax tree of rule files: frozen dataclasses, each with its source span.
+"""Syntax tree of rule files: read-only dataclasses (:mod:`cpf_rules.readonly`), each with its source span.
 
 Produced by :mod:`cpf_rules.syntax` from Lark's parse tree; consumed by the resolver,
 the checker and the evaluator. Nothing here depends on Lark: later stages never see a
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from fractions import Fraction
 from typing import Any
 
 from .diagnostics import Span
+from .readonly import readonly
 
 
 class _Node:
@@ -57,7 +58,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 # ---- annotations -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Citation(_Node):
     """``cite CT:L6323-11 "al. 2"``: an article of legal_refs/ and an optional locator."""
 
@@ -66,7 +67,7 @@ class Citation(_Node):
     locator: str | None
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Flag(_Node):
     """``uncertain "..."`` or ``interpretation "..."``: shown as a warning in results."""
 
@@ -78,7 +79,7 @@ class Flag(_Node):
 # ---- types ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class TypeRef(_Node):
     """A written type: ``money``, ``money/hours`` (a rate), ``list LedgerEvent``."""
 
@@ -91,7 +92,7 @@ class TypeRef(_Node):
 # ---- expressions ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Quantity(_Node):
     """A number with an optional unit: ``500 EUR``, ``24 h``, ``15 EUR/h``, ``0.5``."""
 
@@ -101,7 +102,7 @@ class Quantity(_Node):
     is_integer: bool
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class DateLiteral(_Node):
     """A date written in a rule: ``2019-01-01``."""
 
@@ -109,7 +110,7 @@ class DateLiteral(_Node):
     value: datetime.date
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class TextLiteral(_Node):
     """A quoted text: ``"salarié"``."""
 
@@ -117,7 +118,7 @@ class TextLiteral(_Node):
     value: str
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class BoolLiteral(_Node):
     """``true`` or ``false``."""
 
@@ -125,7 +126,7 @@ class BoolLiteral(_Node):
     value: bool
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Name(_Node):
     """A bare name: a local, an enum case, an input or a rule without period."""
 
@@ -133,7 +134,7 @@ class Name(_Node):
     name: str
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Call(_Node):
     """``credit(y - 1)``, ``annual_amount(y.start)``, ``min(a, b)``."""
 
@@ -143,7 +144,7 @@ class Call(_Node):
     args: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class FieldAccess(_Node):
     """``y.start``, ``e.amount``, ``Status.employee``."""
 
@@ -152,7 +153,7 @@ class FieldAccess(_Node):
     name: str
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Unary(_Node):
     """``-x`` or ``not c``."""
 
@@ -161,7 +162,7 @@ class Unary(_Node):
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Binary(_Node):
     """``a + b``, ``a <= b``, ``c and d``: arithmetic, comparison or logic."""
 
@@ -171,7 +172,7 @@ class Binary(_Node):
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Otherwise(_Node):
     """``a otherwise b``: ``b`` when ``a`` is absent from the facts or has no dated value."""
 
@@ -180,7 +181,7 @@ class Otherwise(_Node):
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class If(_Node):
     """``if c then a else b``; ``condition_text`` is the condition as written, for traces."""
 
@@ -191,7 +192,7 @@ class If(_Node):
     condition_text: str
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Let(_Node):
     """``let x = value in body``: a local name for a sub-expression."""
 
@@ -201,7 +202,7 @@ class Let(_Node):
     body: Expr
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Aggregate(_Node):
     """``sum(e.amount for e in ledger if e.kind == training_paid)``."""
 
@@ -266,7 +267,7 @@ def expression_height(expr: Expr) -> int:
 # ---- declarations --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class EnumCase(_Node):
     """One case of an enum: ``employee "salarié"``."""
 
@@ -275,7 +276,7 @@ class EnumCase(_Node):
     label: str | None
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class EnumDecl(_Node):
     """``enum Status``: a closed list of cases, each with its French label."""
 
@@ -285,7 +286,7 @@ class EnumDecl(_Node):
     cases: tuple[EnumCase, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Bounds(_Node):
     """``between 0 and 12``, ``at least 0``, ``at most 1``: the range of an input's or a
     field's values, both ends included (a missing end: None). Each end is a number literal,
@@ -297,7 +298,7 @@ class Bounds(_Node):
     high: Expr | None
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class FieldDecl(_Node):
     """One field of a record: its name, written type, optional default and label, and its range."""
 
@@ -309,7 +310,7 @@ class FieldDecl(_Node):
     bounds: Bounds | None = None
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class RecordDecl(_Node):
     """``record LedgerEvent``: the shape of the entries of a list in the facts."""
 
@@ -319,7 +320,7 @@ class RecordDecl(_Node):
     fields: tuple[FieldDecl, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class InputDecl(_Node):
     """``input year.worked_hours : hours default 0 h "..."``.
 
@@ -338,7 +339,7 @@ class InputDecl(_Node):
     bounds: Bounds | None = None
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class DatedValue(_Node):
     """``from 2019-01-01 = 500 EUR cite CT:R6323-1 "I"``; ``value`` None means ``none``."""
 
@@ -349,7 +350,7 @@ class DatedValue(_Node):
     flags: tuple[Flag, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class ParameterDecl(_Node):
     """``parameter annual_amount : money``: a value of the law by date, each one cited."""
 
@@ -360,7 +361,7 @@ class ParameterDecl(_Node):
     values: tuple[DatedValue, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Formal(_Node):
     """One formal parameter of a rule: ``y : year``."""
 
@@ -369,7 +370,7 @@ class Formal(_Node):
     type: TypeRef
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class ExceptionDecl(_Node):
     """``exception name when condition = body``: replaces a rule's body when its condition holds."""
 
@@ -382,7 +383,7 @@ class ExceptionDecl(_Node):
     body: Expr
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class RuleDecl(_Node):
     """``rule credit(y : year) : money = ...``: a computed value, cited, with its exceptions."""
 
@@ -401,7 +402,7 @@ class RuleDecl(_Node):
 Declaration = EnumDecl | RecordDecl | InputDecl | ParameterDecl | RuleDecl
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
+@readonly(eq=False, repr=False)
 class Module(_Node):
     """One parsed rule file."""
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .readonly import readonly
+
 
 class Severity(StrEnum):
     """How serious a diagnostic is: errors stop the pipeline, warnings do not."""
@@ -23,7 +25,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Span:
     """A region of a source file, 1-based lines and columns (end column exclusive)."""
 
