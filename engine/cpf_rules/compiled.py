@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -43,11 +42,12 @@ from .evaluate import Evaluation
 from .evaluation_errors import MISSING, error, outside_calendar
 from .facts import Facts
 from .model import RuleSet, constant_value
+from .readonly import readonly
 from .trace import CitedVersion, FlagNote, Result, TraceNode
 from .types import Type
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class _ExceptionInfo:
     decl: ast.ExceptionDecl
     condition: Code
@@ -60,7 +60,7 @@ class _ExceptionInfo:
     """Whether one of its citations can miss a version in legal_refs/ (CPF-W603)."""
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class _RuleInfo:
     name: str
     formal: str | None
@@ -75,7 +75,7 @@ class _RuleInfo:
     default_branch: str = "default"
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class _InputInfo:
     yearly: bool
     section: str

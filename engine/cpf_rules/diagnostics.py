@@ -48,7 +48,7 @@ class Span:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Diagnostic:
     """One finding: a stable code (``CPF-E101``), where, what, and how to fix it.
 

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import CpfError, Diagnostic, Severity, Span
+from .readonly import readonly
 from .yaml_where import not_utf8, os_error_reason, span_at
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class ArticleVersion:
     """One wording of an article, in force from ``in_force_from`` to ``in_force_to``."""
 
@@ -52,7 +53,7 @@ class ArticleVersion:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Article:
     id: str
     source: str

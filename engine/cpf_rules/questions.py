@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import CpfError, Diagnostic, Severity, did_you_mean, suggest
 from .model import RuleSet
+from .readonly import readonly
 
 _QUESTION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^()]*?)\s*\))?\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Question:
     text: str
     name: str

@@ -17,11 +17,12 @@ from typing import Any
 
 from .diagnostics import Diagnostic, Span
 from .legal_refs import ArticleVersion
+from .readonly import readonly
 from .types import Type
 from .values import is_terminating, to_decimal
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class CitedVersion:
     """A citation as it applied: the article, its locator, the version in force on ``on``."""
 
@@ -62,7 +63,7 @@ class Decision:
     taken: bool
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class FlagNote:
     """An ``uncertain`` or ``interpretation`` annotation met during evaluation."""
 
@@ -120,7 +121,7 @@ class Frame:
         self.decisions: list[Decision] = []
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Answer:
     """The answer to one question: a value with its type and trace, or an error."""
 

@@ -12,7 +12,9 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from .readonly import readonly
 
 _UNIT_DIMENSIONS = {"EUR": "EUR", "h": "h", "days": "d"}
 _TYPE_UNITS = {"money": "EUR", "hours": "h", "days": "d"}
@@ -23,7 +25,7 @@ _DIMENSION_WORDS: dict[tuple[tuple[str, int], ...], str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Unit:
     """Dimensions with powers, sorted: ``(("EUR", 1), ("h", -1))`` is EUR/h."""
 
@@ -55,7 +57,7 @@ class Unit:
         return text + ("/" + "/".join(down) if down else "")
 
 
-@dataclass(frozen=True, slots=True)
+@readonly()
 class Type:
     """An expression's type.
 
