@@ -192,3 +192,25 @@ def test_the_questions_of_a_row_are_answered_as_cpf_evaluate_answers_them(tmp_pa
     alone, _ = _batch(rules, documents, ["heavier"])
     assert alone["heavier"] == ["CPF-R007", 80 * 3]
     assert tally.vectorised == 3 and tally.scalar == 1 and tally.errors == 0
+
+
+# ---- an optional number absent for every holder, through an `if` -----------------------------
+
+
+def test_an_if_on_an_absent_optional_number_meets_an_exceptions_number() -> None:
+    # An ESAT worker in 2020 beside a low-qualified employee: hours_credit(2020) crashed the
+    # kernel (TypeError, the whole run: exit 3). Its body read optional inputs no holder gives
+    # (forfait days, conventional hours), whose stand-in data went through an `if` as booleans
+    # and then met the esat exception's number. Each row now gets what the scalar engine gives:
+    # 0 h for the ESAT worker (L6323-33, esat_hours_credit) and CPF-R001 for the employee (the
+    # 48 h rate of L6323-11-1 ended on 2019-01-01: no hours credit in 2020).
+    rules = rules_under_test()
+    documents = [
+        {"years": [{"year": 2020, "status": "esat_worker"}]},
+        {"holder": {"low_qualified_declared_on": "2020-02-10"}},
+    ]
+    got, tally = _batch(rules, documents, ["hours_credit(2020)"])
+    assert got["hours_credit(2020)"] == [0, "CPF-R001"]
+    assert tally.vectorised == 1 and tally.errors == 1
+    question = parse_question("hours_credit(2020)", rules)
+    assert got["hours_credit(2020)"] == [_fresh_scalar(rules, read_facts(rules, d), question) for d in documents]

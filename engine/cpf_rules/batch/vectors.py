@@ -310,7 +310,14 @@ def _is_flags(value: Any) -> bool:
 
 
 def as_num(value: Any) -> Num:
-    return value if isinstance(value, Num) else Num.of(value)
+    """``value`` as numbers. A boolean array here is the stand-in data of rows where a
+    number is missing (an absent optional input is ``False``, masked as missing, and
+    stays so through ``if``/``otherwise``): zeros, never read where the mask holds."""
+    if isinstance(value, Num):
+        return value
+    if is_array(value) and value.dtype == np.bool_:
+        return Num(np.zeros(len(value), dtype=np.int64), 1, 0)
+    return Num.of(value)
 
 
 def ceil_to(value: Num, step: Fraction) -> tuple[Num, Mask]:
