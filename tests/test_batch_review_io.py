@@ -204,3 +204,24 @@ def test_the_output_gets_the_usual_permissions(tmp_path: Path, suffix: str) -> N
         import pyarrow.parquet as pq
 
         assert pq.read_table(target).to_pylist()[0]["credit(2019)"] == "500.00"
+
+
+def test_a_lone_surrogate_is_written_as_its_escape_in_jsonl_and_parquet(tmp_path: Path) -> None:
+    # "\ud800" is valid JSON but no UTF-8: the run ended in an internal error (exit 3) while
+    # writing the output. The line is answered (R6323-1 I: 500 € for 2019) and its id
+    # written as the escape; the bad enum case is refused for its line only (CPF-F104).
+    source = tmp_path / "holders.jsonl"
+    lines = [
+        '{"id": "\\ud800", "years": [{"year": 2019, "worked_hours": 1607}]}',
+        '{"id": "x", "years": [{"year": 2019, "worked_hours": 1607, "status": "\\udc00"}]}',
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _batch(source, tmp_path / "out.jsonl") == 0
+    first, second = _rows(tmp_path / "out.jsonl")
+    assert first["id"] == "\ud800" and first["answers"]["credit(2019)"]["value"] == "500.00"
+    assert second["errors"]["$"][0]["code"] == "CPF-F104"
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert _batch(source, tmp_path / "out.parquet") == 0
+    written = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert written[0]["id"] == "\\ud800" and written[0]["credit(2019)"] == "500.00"
+    assert written[1]["credit(2019) error"].startswith("CPF-F104")

@@ -237,6 +237,38 @@ def plain(value: Any) -> Any:
 _JSONL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 """The encoder of an output line: ``json.dumps(row, sort_keys=True, ensure_ascii=False)``."""
 
+_JSONL_ASCII = json.JSONEncoder(sort_keys=True, ensure_ascii=True)
+"""The encoder of a line holding a lone surrogate (``"\\ud800"`` in an ``id`` or a text a
+diagnostic quotes): UTF-8 cannot write it, a ``\\u`` escape can."""
+
+
+def _utf8_lines(rows: list[dict[str, Any]]) -> bytes:
+    """The rows as JSON lines in UTF-8; a row UTF-8 cannot write is escaped in ASCII."""
+    encode = _JSONL.encode  # one encoder for every row (json.dumps builds one a call)
+    text = "".join(encode(r) + "\n" for r in rows)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        lines = [encode(r) + "\n" for r in rows]
+        return b"".join(_encoded(line, row) for line, row in zip(lines, rows, strict=True))
+
+
+def _utf8_text(text: str) -> str:
+    """``text`` for a Parquet string column, which holds UTF-8: a lone surrogate (``\\ud800``
+    in an ``id``) written as its ``\\u`` escape."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _encoded(line: str, row: dict[str, Any]) -> bytes:
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return (_JSONL_ASCII.encode(row) + "\n").encode("ascii")
+
 
 class AtomicWriter:
     """Write OUTPUT through :func:`~cpf_rules.atomic_io.atomic_writer` (JSONL or Parquet by suffix).
@@ -271,9 +303,7 @@ class AtomicWriter:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         assert self._handle is not None
         if self.format == "jsonl":
-            encode = _JSONL.encode  # one encoder for every row (json.dumps builds one a call)
-            text = "".join(encode(r) + "\n" for r in rows)
-            self._handle.write(text.encode("utf-8"))
+            self._handle.write(_utf8_lines(rows))
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -293,14 +323,14 @@ class AtomicWriter:
 
     def _flat(self, row: dict[str, Any]) -> dict[str, Any]:
         """Parquet output: one text column per question (exact decimal text), one for its error code."""
-        flat: dict[str, Any] = {"row": row["row"], "id": None if row.get("id") is None else str(row["id"])}
+        flat: dict[str, Any] = {"row": row["row"], "id": None if row.get("id") is None else _utf8_text(str(row["id"]))}
         answers = row.get("answers", {})
         errors = row.get("errors", {})
         for question in self.questions:
             value = answers.get(question, {}).get("value")
             flat[question] = None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
             error = errors.get(question) or (errors.get("$") or [None])[0]
-            flat[f"{question} error"] = None if error is None else f"{error['code']}: {error['message']}"
+            flat[f"{question} error"] = None if error is None else _utf8_text(f"{error['code']}: {error['message']}")
         return flat
 
     def __exit__(
