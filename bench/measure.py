@@ -7,7 +7,7 @@ facts validated from a document, ``balance(2024)``; the first three with the ful
 trace unless -notrace), decimal (the hand-written Decimal loop), numpy (the hand-written
 NumPy kernel), batch (the vectorised kernel over columns, 100,000 holders a call), batch-jsonl and
 batch-parquet (``cpf batch`` from a JSONL or a Parquet file to a JSONL file, end to end; a Parquet
-chunk read by its Arrow columns), batch-parquet-rows (the same with ``--row-path``: every Parquet row
+chunk read by its Arrow columns), batch-parquet-rows and batch-jsonl-rows (the same with ``--row-path``: every row
 read as a document, as before the columnar reading). Scalar paths time the first S holders
 of the N (their throughput does not depend on N). ``exact`` compares every value
 timed with the NumPy reference, to the cent.
@@ -167,6 +167,8 @@ def main() -> None:
         seconds, timed, exact = _batch_file(pop, ".parquet")
     elif args.path == "batch-parquet-rows":
         seconds, timed, exact = _batch_file(pop, ".parquet", "--row-path")
+    elif args.path == "batch-jsonl-rows":
+        seconds, timed, exact = _batch_file(pop, ".jsonl", "--row-path")
     else:
         raise SystemExit(f"unknown path {args.path}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -28,19 +28,16 @@ pytest.importorskip("pyarrow")
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batch_both_paths import PROPERTY, WORKLOAD, both_paths
 from cpf_rules.batch.answers import AnswerFormat
-from cpf_rules.batch.job import Settings, run_batch
 from cpf_rules.batch.run import Tally
 from cpf_rules.cli import main
 from cpf_rules.loader import load_rules
 from cpf_rules.render.values import machine_value
 
-AS_OF = datetime.date(2026, 1, 1)
-WORKLOAD = str(Path(__file__).resolve().parents[1] / "bench" / "workload_rules")
-QUESTIONS = {WORKLOAD: ("balance(2024)", "amount_due(2021)"), None: ("balance(2024)", "credit(2019)")}
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 12_000))
 
 # ---- random Parquet populations, good and bad values of each Arrow type ----------------
@@ -201,39 +198,22 @@ def _populations(draw: st.DrawFn, rule_base: str | None) -> Any:
 
 
 def _both_paths(tmp: Path, table: Any, rule_base: str | None, chunk: int = 4) -> tuple[bytes, Tally]:
-    """Run ``cpf batch`` on ``table`` by columns and row by row; assert the same bytes and
-    summary; the output and the columnar run's tally."""
+    """Run ``cpf batch`` on ``table`` by columns and row by row (:func:`both_paths`); the
+    output and the columnar run's tally."""
     source = tmp / "holders.parquet"
     pq.write_table(table, source)
-    outputs: list[bytes] = []
-    tallies: list[Tally] = []
-    for columnar in (True, False):
-        target = tmp / f"answers_{columnar}.jsonl"
-        options = Settings(QUESTIONS[rule_base], AS_OF, rule_base, columnar=columnar)
-        tallies.append(run_batch(source, target, options, chunk_size=chunk))
-        outputs.append(target.read_bytes())
-    assert outputs[0] == outputs[1]
-    assert json.dumps(tallies[0].to_json()) == json.dumps(tallies[1].to_json())
-    assert tallies[1].row_path == table.num_rows
-    return outputs[0], tallies[0]
+    output, by_columns, by_rows = both_paths(source, rule_base, chunk)
+    assert by_rows.row_path == table.num_rows
+    return output, by_columns
 
 
-_PROPERTY = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
-)
-
-
-@_PROPERTY
+@PROPERTY
 @given(_populations(WORKLOAD))
 def test_columnar_output_is_the_row_paths_byte_for_byte_workload(tmp_path: Path, table: Any) -> None:
     _both_paths(tmp_path, table, WORKLOAD)
 
 
-@settings(_PROPERTY, max_examples=30)
+@settings(PROPERTY, max_examples=30)
 @given(_populations(None))
 def test_columnar_output_is_the_row_paths_byte_for_byte_rule_base(tmp_path: Path, table: Any) -> None:
     _both_paths(tmp_path, table, None)

@@ -85,16 +85,22 @@ class FactsReader:
         self._fast_validator = jsonschema_rs.validator_for(self.schema)
         self._python_validator: Any = None
 
+    def schema_accepts(self, document: dict[str, Any]) -> bool:
+        """jsonschema-rs's verdict on a parsed document (False also when it cannot read a
+        value): the first check of :meth:`read_document`, for ``cpf batch``'s columnar
+        reading of JSONL (the checks after the schema are made there on columns)."""
+        try:
+            return bool(self._fast_validator.is_valid(document))
+        except Exception:  # a value jsonschema-rs cannot read: the Python validator decides
+            return False
+
     def _fast_accepts(self, document: dict[str, Any]) -> tuple[bool, list[Diagnostic]]:
         """jsonschema-rs's verdict, then the checks JSON Schema cannot make in the same
         walk: (accepted, their problems). Not accepted when jsonschema-rs refuses the
         document or cannot read it, or when the walk meets a number the project reads
         more strictly than JSON (a float, a non-finite or an integer written as a
         decimal) or an overlong list: the precise path then decides."""
-        try:
-            if not self._fast_validator.is_valid(document):
-                return False, []
-        except Exception:  # a value jsonschema-rs cannot read: the Python validator decides
+        if not self.schema_accepts(document):
             return False, []
         problems, loose = self._semantic_problems(document)
         return not loose, problems

@@ -186,8 +186,8 @@ def within_bounds(value: int | Decimal) -> bool:
     """Numbers the law needs (hours, euros) with room to spare; refuses 1e999999999,
     whose exact conversion would take minutes.
 
-    >>> within_bounds(Decimal("1607.5")), within_bounds(Decimal("1e999999999"))
-    (True, False)
+    >>> within_bounds(Decimal("1607.5")), within_bounds(Decimal("1e999999999")), within_bounds(Decimal("0e12"))
+    (True, False, True)
     """
     if isinstance(value, int):
         return len(str(abs(value))) <= MAX_INTEGER_DIGITS
@@ -195,6 +195,8 @@ def within_bounds(value: int | Decimal) -> bool:
         return True  # reported by the schema as the wrong type
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    if not any(digits):  # a zero, however written (0e12 is 0, not a 13-digit number)
+        return -exponent <= MAX_DECIMALS
     return len(digits) + exponent <= MAX_INTEGER_DIGITS and -exponent <= MAX_DECIMALS
 
 

@@ -245,12 +245,20 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _JsonValueError(f'the key "{key}" is given twice in this object', f'"{key}"')
-        result[key] = value
+    result = dict(pairs)
+    if len(result) < len(pairs):  # a key given twice: the first one met again
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _JsonValueError(f'the key "{key}" is given twice in this object', f'"{key}"')
+            seen.add(key)
     return result
+
+
+_JSON_DECODER = json.JSONDecoder(
+    parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
+)
+"""The decoder of :func:`load_json_text` (``json.loads`` with these options builds one per call)."""
 
 
 def _position(text: str, needle: str, occurrence: int) -> tuple[int, int]:
@@ -267,9 +275,11 @@ def load_json_text(text: str, file: str) -> Any:
     """Parse one JSON document with exact decimals; raise :class:`YamlError` on error."""
     text = _strip_bom(text)
     try:
-        return json.loads(
-            text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
-        )
+        if text.startswith("\ufeff"):  # a second mark: json.loads' own words for it
+            return json.loads(
+                text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
+            )
+        return _JSON_DECODER.decode(text)
     except json.JSONDecodeError as error:
         hint = None
         before = text[: error.pos].rstrip()

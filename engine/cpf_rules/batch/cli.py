@@ -42,7 +42,7 @@ def add_parser(commands: Any, date: Callable[[str], datetime.date]) -> None:
     batch.add_argument(
         "--row-path",
         action="store_true",
-        help="read each Parquet row as a document, as a JSONL line is (slower; the same output): for debugging",
+        help="read each row as a document, never by columns (slower; the same output): for debugging",
     )
 
 

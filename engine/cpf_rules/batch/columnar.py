@@ -5,9 +5,10 @@ Pipeline position: between the readers (:mod:`~cpf_rules.batch.io`) and the answ
 
 - the *row path* (:func:`read_documents`): every row is a document read by
   :func:`~cpf_rules.batch.rows.read_row`, as ``cpf evaluate`` reads a facts file; the
-  population is built from the validated facts. JSONL lines always take it.
-- the *columnar path* (:func:`read_arrow_chunk`), for a Parquet chunk: the chunk's
-  Arrow columns are checked against the facts schema at once
+  population is built from the validated facts.
+- the *columnar path* (:func:`read_arrow_chunk` for a Parquet chunk;
+  :func:`~cpf_rules.batch.json_columns.read_json_chunk` puts JSONL documents in Arrow
+  record batches first): the Arrow columns are checked against the facts schema at once
   (:func:`~cpf_rules.batch.arrow_rows.check_chunk`) and the rows proven valid go
   straight into the population's columns, never through a Python dict. Every other
   row takes the row path, which words its diagnostics, and joins the same population
@@ -20,7 +21,7 @@ Pipeline position: between the readers (:mod:`~cpf_rules.batch.io`) and the answ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -29,6 +30,7 @@ import numpy as np
 from ..diagnostics import Diagnostic
 from ..facts import Facts
 from ..model import RuleSet
+from .arrow_rows import CheckedChunk, check_chunk
 from .io import ArrowChunk, RawRow, plain, row_documents
 from .population import Gatherer, Population
 from .rows import NO_ID, read_row
@@ -72,8 +74,6 @@ def read_arrow_chunk(model: RuleSet, chunk: ArrowChunk, source: str, columnar: b
     (all of them when ``columnar`` is False: the row path alone)."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    from .arrow_rows import check_chunk
-
     batch = chunk.batch
     n = int(batch.num_rows)
     if not columnar:
@@ -82,11 +82,45 @@ def read_arrow_chunk(model: RuleSet, chunk: ArrowChunk, source: str, columnar: b
         checked = check_chunk(model, batch)
     except (ValueError, OverflowError, UnicodeDecodeError, pa.ArrowException):  # e.g. text that is not UTF-8
         return read_arrow_chunk(model, chunk, source, columnar=False)  # each row read, the bad one refused
-    accepted = checked.accepted
-    refused = np.flatnonzero(~accepted).tolist()
-    documents = row_documents(batch.take(pa.array(refused, type=pa.int64()))) if refused else []
-    read = read_documents(model, [(chunk.first + i, plain(d)) for i, d in zip(refused, documents, strict=True)], source)
+
+    def documents(rows: list[int]) -> list[Any]:
+        return [plain(d) for d in row_documents(batch.take(pa.array(rows, type=pa.int64())))] if rows else []
+
+    def facts_document(row: int) -> Any:
+        document = plain(batch.slice(row, 1).to_pylist()[0])
+        document.pop("id", None)
+        return document
+
     identifiers: list[Any] = [NO_ID if i is None else i for i in checked.identifiers]
+    rows = np.arange(n, dtype=np.int64)
+    numbers = list(range(chunk.first, chunk.first + n))
+    return assemble(model, numbers, identifiers, [(checked, rows)], documents, facts_document, source)
+
+
+def assemble(
+    model: RuleSet,
+    numbers: list[int],
+    identifiers: list[Any],
+    batches: list[tuple[CheckedChunk, Any]],
+    documents: Callable[[list[int]], list[Any]],
+    facts_document: Callable[[int], Any],
+    source: str,
+) -> ReadChunk:
+    """One chunk read from its rows checked by columns and the row path for every other row.
+
+    ``batches``: each record batch checked, with the chunk's row of each of its rows;
+    ``documents(rows)`` gives the other rows as the row path reads them,
+    ``facts_document(row)`` the facts of a row the columns accepted (read when the scalar
+    engine asks for them); ``identifiers`` holds the ``id`` of the rows of the batches
+    (NO_ID elsewhere)."""
+    accepted = np.zeros(len(numbers), dtype=bool)
+    for checked, in_batch in batches:
+        accepted[in_batch[checked.accepted]] = True
+    refused = np.flatnonzero(~accepted).tolist()
+    read = read_documents(
+        model, [(numbers[i], raw) for i, raw in zip(refused, documents(refused), strict=True)], source
+    )
+    identifiers = list(identifiers)
     problems: dict[int, tuple[Diagnostic, ...]] = {}
     for index, row in enumerate(refused):
         identifiers[row] = read.identifiers[index]
@@ -98,28 +132,32 @@ def read_arrow_chunk(model: RuleSet, chunk: ArrowChunk, source: str, columnar: b
     positions = np.cumsum(valid_mask) - 1
     valid = np.flatnonzero(valid_mask).tolist()
     gatherer = Gatherer(model, len(valid))
-    checked.gather(gatherer, positions)
+    for checked, in_batch in batches:
+        checked.gather(gatherer, positions[in_batch])
     gatherer.add_facts(positions[from_documents].tolist(), read.holders)
     known = dict(zip(positions[from_documents].tolist(), read.holders, strict=True))
     return ReadChunk(
-        numbers=list(range(chunk.first, chunk.first + n)),
+        numbers=numbers,
         identifiers=identifiers,
         problems=problems,
         valid=valid,
-        holders=_ArrowHolders(model, batch, valid, known),
+        holders=_CheckedHolders(model, valid, facts_document, known),
         population=gatherer.population() if valid else None,
         row_path=len(refused),
     )
 
 
-class _ArrowHolders(Sequence[Facts]):
+class _CheckedHolders(Sequence[Facts]):
     """The facts of a chunk's valid rows, read when the scalar engine asks for one: a row
-    proven valid by columns is read from its Arrow row as the row path reads it."""
+    the columns accepted is read from its document (``facts_document``) as the row path
+    reads it."""
 
-    def __init__(self, model: RuleSet, batch: Any, valid: list[int], known: dict[int, Facts]) -> None:
+    def __init__(
+        self, model: RuleSet, valid: list[int], facts_document: Callable[[int], Any], known: dict[int, Facts]
+    ) -> None:
         self._model = model
-        self._batch = batch
         self._valid = valid
+        self._facts_document = facts_document
         self._known = known
 
     def __len__(self) -> int:
@@ -136,8 +174,7 @@ class _ArrowHolders(Sequence[Facts]):
             return [self[p] for p in range(*position.indices(len(self)))]
         facts = self._known.get(position)
         if facts is None:
-            document = plain(self._batch.slice(self._valid[position], 1).to_pylist()[0])
-            document.pop("id", None)
+            document = self._facts_document(self._valid[position])
             facts = self._model.facts_reader.read_document(document, digest=False)  # proven valid: never raises
             self._known[position] = facts
         return facts

@@ -42,7 +42,7 @@ class Settings:
     source: str = "input.jsonl"
     """The input file's name, for the location of a bad line's diagnostics."""
     columnar: bool = True
-    """Read a Parquet chunk by columns (:mod:`~cpf_rules.batch.columnar`); False: row by row
+    """Read a chunk by columns (:mod:`~cpf_rules.batch.columnar`); False: row by row
     (``--row-path``; the same output, slower)."""
 
 
@@ -59,7 +59,8 @@ def process_chunk(rows: Sequence[RawRow] | ArrowChunk, settings: Settings) -> tu
 
     from ..questions import parse_question
     from .answers import AnswerFormat
-    from .columnar import read_arrow_chunk, read_documents
+    from .columnar import read_arrow_chunk
+    from .json_columns import read_json_chunk
     from .memory import retain_freed_memory
     from .rows import NO_ID
     from .run import answer_chunk
@@ -70,7 +71,7 @@ def process_chunk(rows: Sequence[RawRow] | ArrowChunk, settings: Settings) -> tu
     if isinstance(rows, ArrowChunk):
         read = read_arrow_chunk(model, rows, settings.source, settings.columnar)
     else:
-        read = read_documents(model, rows, settings.source)
+        read = read_json_chunk(model, rows, settings.source, settings.columnar)
     output: list[dict[str, Any]] = []
     for index, number in enumerate(read.numbers):
         row: dict[str, Any] = {"row": number}
