@@ -209,8 +209,8 @@ class RulesEntry(NamedTuple):
 
 
 FRONT_HALF = (
-    *("ast", "cache", "cache_json", "calendar", "check", "check_calls", "check_literals", "cycles"),
-    *("diagnostics", "legal_refs", "bounds", "check_bounds", "readonly"),
+    *("ast", "cache", "cache_json", "calendar", "check", "check_calls", "check_literals", "check_operators"),
+    *("cycles", "diagnostics", "legal_refs", "bounds", "check_bounds", "readonly"),
     *("limits", "loader", "paths", "resolve", "syntax", "types", "version", "yaml_io", "yaml_where", "lints"),
     *("syntax_build", "syntax_fast", "syntax_tables"),
 )
