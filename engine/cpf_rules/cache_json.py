@@ -88,6 +88,8 @@ class Encoder:
 
     def encode(self, value: Any) -> Any:
         cls = type(value)
+        if cls is tuple:  # the commonest value after the plain ones: a node's arguments, citations, flags
+            return [item if type(item) in _PLAIN else self.encode(item) for item in value]
         names = self._field_names.get(cls)
         if names is None:  # not a node class met before
             if value is None or cls in (bool, int, str):
