@@ -20,14 +20,14 @@ from the source text's tokens, so comments stay where they are:
 Formatting never changes the parsed model: the result is parsed again and compared
 with the original, modulo positions (:func:`cpf_rules.lints.walk.shape`); a file that
 does not parse is reported and left alone. ``format_source(format_source(x)) ==
-format_source(x)``.
+format_source(x)``. The tokens of a line and the spaces between them are
+:mod:`cpf_rules.fmt_tokens`'s; this module lays the lines out.
 """
 
 from __future__ import annotations
 
 import codecs
 import difflib
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,52 +35,13 @@ from pathlib import Path
 
 from .atomic_io import write_text_atomic
 from .diagnostics import CpfError, Diagnostic, Severity, render_all_text
+from .fmt_tokens import MINUS_CONTEXT, Token, display_width, gap_before, tokenize_line, unary_minuses
 from .lints.walk import shape
 from .loader import decode_rule_file
 from .syntax import parse_module
 
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>"(?:[^"\\\n]|\\.)*")
-  | (?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9]))
-  | (?P<cite>[A-Z]+:[A-Za-z0-9][A-Za-z0-9.\-]*)
-  | (?P<rate>EUR/h\b)
-  | (?P<number>[0-9]+(?:\.[0-9]+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>==|!=|<=|>=|[-+*/<>=(),.:|{}])
-  | (?P<other>\S)
-    """,
-    re.VERBOSE,
-)
-
-KEYWORDS = frozenset(
-    "enum record input parameter rule exception from cite uncertain interpretation when if then else "
-    "let in and or not otherwise for default optional list none".split()
-)
-_CALLABLE_KEYWORDS = frozenset({"sum", "count", "any", "all"})
 _DECLARATION_KEYWORDS = frozenset({"enum", "record", "input", "parameter", "rule"})
 _ANNOTATIONS = frozenset({"cite", "uncertain", "interpretation"})
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str
-    text: str  # as written: a tab inside a string or a comment stays a tab
-    column: int  # 0-based display column in the original line (tabs to 4 columns)
-    end_column: int = -1  # display column just after the token (-1: column + len(text))
-
-    @property
-    def end(self) -> int:
-        return self.end_column if self.end_column >= 0 else self.column + len(self.text)
-
-
-def _width(text: str) -> int:
-    """Display width of the start of a line, tabs to the next multiple of 4 columns."""
-    return len(text.expandtabs(_TAB)) if "\t" in text else len(text)
-
-
-_TAB = 4
 
 
 @dataclass
@@ -89,73 +50,6 @@ class _Line:
     indent: int = 0
     kind: str = "code"  # code | blank | comment
     block: tuple[str, int] | None = None  # alignment block: (kind, declaration index)
-
-
-def tokenize_line(text: str) -> list[Token]:
-    """The tokens of one source line, each with the text written (a tab inside a string
-    literal or a comment is kept) and its display columns (tabs count to the next
-    multiple of 4, so that tab-indented lines and tab-aligned columns are understood)."""
-    return [
-        Token(match.lastgroup or "other", match.group(), _width(text[: match.start()]), _width(text[: match.end()]))
-        for match in _TOKEN.finditer(text)
-        if match.group().strip()
-    ]
-
-
-def _ends_value(token: Token | None) -> bool:
-    if token is None:
-        return False
-    if token.kind in ("number", "date", "string", "rate", "cite"):
-        return True
-    if token.kind == "name":
-        return token.text not in KEYWORDS or token.text == "none"
-    return token.text == ")"
-
-
-def _gap(tokens: Sequence[Token], index: int, unary: set[int]) -> int:
-    """Canonical number of spaces before ``tokens[index]`` (index ≥ 1)."""
-    prev, token = tokens[index - 1], tokens[index]
-    if token.text in (")", ",") or prev.text == "(" or index - 1 in unary:
-        return 0
-    if token.text == "." or prev.text == ".":
-        return 0
-    if token.text == "(":
-        is_call = prev.kind == "name" and (prev.text not in KEYWORDS or prev.text in _CALLABLE_KEYWORDS)
-        return 0 if is_call else 1
-    if token.text == "/" and index >= 2 and tokens[index - 2].text == ":":
-        return 0  # rate type money/hours
-    if prev.text == "/" and index >= 3 and tokens[index - 3].text == ":":
-        return 0
-    return 1
-
-
-def _unary_minuses(tokens: Sequence[Token], previous: Sequence[Token]) -> set[int]:
-    """Indexes of the line's unary ``-``; ``previous`` holds the last code tokens of the
-    lines before (:data:`_CONTEXT` of them), so that a continuation line that starts
-    with ``-1`` is read in its statement: after ``and``, ``between``, ``at least``…"""
-    joined = [*previous, *tokens]
-    offset = len(previous)
-    result = set()
-    for index in range(offset, len(joined)):
-        if joined[index].text == "-" and (
-            not _ends_value(joined[index - 1] if index else None) or _opens_range_end(joined, index)
-        ):
-            result.add(index - offset)
-    return result
-
-
-_CONTEXT = 3
-"""How many code tokens of the lines before a line decide its unary ``-`` (``: TYPE between``)."""
-
-
-def _opens_range_end(tokens: Sequence[Token], index: int) -> bool:
-    """Whether ``tokens[index]`` starts an end of a declared range: ``TYPE between -1 and 1``,
-    ``at least -1``, ``at most -1`` (``between``, ``least`` and ``most`` are names elsewhere)."""
-    if index >= 2 and tokens[index - 1].text in ("least", "most"):
-        return tokens[index - 2].text == "at"
-    if index >= 3 and tokens[index - 1].text == "between":
-        return tokens[index - 2].kind == "name" and tokens[index - 3].text in (":", "/")
-    return False
 
 
 class _Layout:
@@ -218,17 +112,17 @@ def _render_line(line: _Line, previous: Sequence[Token], targets: dict[int, int]
     """The line's text; with ``stop``, only the text before token ``stop`` (its gap excluded).
     ``previous``: the last code tokens of the lines before (see :func:`_unary_minuses`)."""
     tokens = line.tokens
-    unary = _unary_minuses(tokens, previous)
+    unary = unary_minuses(tokens, previous)
     out = " " * line.indent + tokens[0].text
     for index in range(1, len(tokens) if stop is None else stop):
         token = tokens[index]
         if token.kind == "comment":
             gap = max(1, token.column - tokens[index - 1].end)
         else:
-            gap = _gap(tokens, index, unary)
+            gap = gap_before(tokens, index, unary)
         column = targets.get(index)
-        if column is not None and column > _width(out):
-            gap = column - _width(out)
+        if column is not None and column > display_width(out):
+            gap = column - display_width(out)
         out += " " * gap + token.text
     return out
 
@@ -278,7 +172,7 @@ def _alignment_targets(lines: list[_Line], contexts: list[list[Token]]) -> dict[
             for position, token_index in slots[slot]:
                 column = lines[position].tokens[token_index].column
                 prefix = _render_line(lines[position], contexts[position], targets.get(position, {}), stop=token_index)
-                if _width(prefix) + 1 <= column:
+                if display_width(prefix) + 1 <= column:
                     by_column.setdefault(column, []).append((position, token_index))
             for column, entries in by_column.items():
                 if len(entries) >= 2:
@@ -334,13 +228,13 @@ def _format_once(source: str) -> str:
 
 
 def _contexts(lines: Sequence[_Line]) -> list[list[Token]]:
-    """For each line, the last :data:`_CONTEXT` code tokens of the lines before it (comments skipped)."""
+    """For each line, the last :data:`MINUS_CONTEXT` code tokens of the lines before it (comments skipped)."""
     contexts: list[list[Token]] = []
     tail: list[Token] = []
     for line in lines:
         contexts.append(tail)
         if line.kind == "code":
-            tail = [*tail, *(t for t in line.tokens if t.kind != "comment")][-_CONTEXT:]
+            tail = [*tail, *(t for t in line.tokens if t.kind != "comment")][-MINUS_CONTEXT:]
     return contexts
 
 
