@@ -41,13 +41,11 @@ class CallEdge:
     span: Span
 
 
-class CallChecks:
-    """The checker's handling of calls (see the module docstring)."""
+class CheckerPart:
+    """What a part of the checker (:class:`CallChecks`, ``check_operators.OperatorChecks``)
+    reads of the checker of :mod:`cpf_rules.check`, which inherits the parts."""
 
-    symbols: Symbols
     bag: DiagnosticBag
-    result: CheckResult
-    current_rule: ast.RuleDecl | None
 
     if TYPE_CHECKING:  # defined by the checker
 
@@ -58,6 +56,14 @@ class CallChecks:
         def _require_present(self, expr: ast.Expr, type_: Type, what: str) -> None: ...
 
         def _mismatch(self, span: Span, expected: str, found: Type, what: str, code: str = "CPF-E202") -> None: ...
+
+
+class CallChecks(CheckerPart):
+    """The checker's handling of calls (see the module docstring)."""
+
+    symbols: Symbols
+    result: CheckResult
+    current_rule: ast.RuleDecl | None
 
     def _edge(self, callee: str, step: str, span: Span) -> None:
         if self.current_rule is not None:

@@ -11,27 +11,13 @@ be absent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from . import ast
-from .diagnostics import DiagnosticBag, Span
+from .check_calls import CheckerPart
 from .types import BOOLEAN, DATE, DAYS, HOURS, INTEGER, MONEY, UNKNOWN, YEAR, Type
 
 
-class OperatorChecks:
+class OperatorChecks(CheckerPart):
     """The checker's handling of operators and aggregates (see the module docstring)."""
-
-    bag: DiagnosticBag
-
-    if TYPE_CHECKING:  # defined by the checker
-
-        def infer(self, expr: ast.Expr, scope: dict[str, Type]) -> Type: ...
-
-        def _expect(self, expr: ast.Expr, type_: Type, expected: Type, what: str) -> None: ...
-
-        def _require_present(self, expr: ast.Expr, type_: Type, what: str) -> None: ...
-
-        def _mismatch(self, span: Span, expected: str, found: Type, what: str, code: str = "CPF-E202") -> None: ...
 
     def _infer_binary(self, expr: ast.Binary, scope: dict[str, Type]) -> Type:
         left = self.infer(expr.left, scope)

@@ -49,7 +49,7 @@ from ..yaml_io import YamlError, load_json_text
 from .arrow_rows import CheckedChunk, check_chunk
 from .columnar import ReadChunk, assemble, read_documents
 from .io import RawRow
-from .rows import NO_ID
+from .rows import NO_ID, is_valid_id
 
 _ROW_PATH_TEXT = re.compile(r"\d{19}|[eE][+-]?\d\d|\.\d{13}|\\u[dD][89a-fA-F]")
 """Lines read by the row path without trying Arrow: 19 digits in a row (an integer past
@@ -89,7 +89,7 @@ def read_json_chunk(model: RuleSet, rows: Sequence[RawRow], source: str, columna
         body = document
         if "id" in document:
             identifier = document["id"]
-            if isinstance(identifier, bool) or not isinstance(identifier, (str, int)):
+            if not is_valid_id(identifier):
                 continue
             body = {key: value for key, value in document.items() if key != "id"}
             identifiers[index] = identifier

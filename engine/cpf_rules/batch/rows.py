@@ -58,7 +58,7 @@ def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
     if isinstance(document, dict) and "id" in document:
         document = dict(document)
         identifier = document.pop("id")
-        if isinstance(identifier, bool) or not isinstance(identifier, (str, int)):
+        if not is_valid_id(identifier):
             return Row(NO_ID, None, (_bad_id(identifier),))
     wrapped = _is_population_entry(document)  # `cpf reform`'s {id, facts} rows
     try:
@@ -67,6 +67,11 @@ def read_row(reader: FactsReader, raw: Any, number: int, source: str) -> Row:
     except CpfError as error:
         diagnostics = tuple(_under_facts(d) for d in error.diagnostics) if wrapped else tuple(error.diagnostics)
         return Row(identifier, None, diagnostics)
+
+
+def is_valid_id(value: Any) -> bool:
+    """An ``id`` a row may have: a text or a whole number (not a boolean)."""
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def _is_population_entry(document: Any) -> bool:

@@ -22,7 +22,6 @@ from ..bounds import declared_text, record_fields
 from ..diagnostics import Diagnostic, Span
 from ..loader import CheckReport, check_rules
 from ..model import RuleSet
-from ..resolve import Symbols
 from ..syntax import node_text
 from .positions import Encoding, LineIndex, convention_of
 
@@ -183,7 +182,7 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
         decl = symbols.inputs[name]
         place = f"{decl.section}.{name}" if decl.section else name
         option = " (facultative)" if decl.optional else ""
-        return f"**{decl.label or name}**\n\n`input {place} : {_declared(symbols, decl.type, decl.bounds)}`{option}"
+        return f"**{decl.label or name}**\n\n`input {place} : {declared_text(symbols.type_of(decl.type), decl.bounds)}`{option}"
     if name in symbols.records:  # its fields, each with its type and declared range
         record = symbols.records[name]
         fields = [
@@ -205,11 +204,6 @@ def hover_markdown(rules: RuleSet, name: str) -> str | None:
         )
         return f"**{article.id}** — {article.title}\n\n{versions}"
     return None
-
-
-def _declared(symbols: Symbols, type_ref: ast.TypeRef, bounds: ast.Bounds | None) -> str:
-    """A declared type as a rule file writes it, with its range if any: ``decimal between 0 and 12``."""
-    return declared_text(symbols.type_of(type_ref), bounds)
 
 
 def definition(rules: RuleSet, name: str) -> Span | None:
