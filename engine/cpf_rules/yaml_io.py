@@ -275,10 +275,8 @@ def load_json_text(text: str, file: str) -> Any:
     """Parse one JSON document with exact decimals; raise :class:`YamlError` on error."""
     text = _strip_bom(text)
     try:
-        if text.startswith("\ufeff"):  # a second mark: json.loads' own words for it
-            return json.loads(
-                text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
-            )
+        if text.startswith("\ufeff"):  # a second mark: refused in json.loads' own words
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return _JSON_DECODER.decode(text)
     except json.JSONDecodeError as error:
         hint = None
