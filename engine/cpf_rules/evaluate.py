@@ -5,7 +5,8 @@ bottom-up transformer): an ``if`` evaluates only the arm it takes and records wh
 exceptions follow Catala's default logic (every exception's condition is evaluated;
 none → the default, one → that exception, two or more → a reported conflict). Rule
 results are memoised per (rule, period); recursion is bounded by a depth and a step
-budget, so a rule that recurses on ``y + 1`` stops with a clear error.
+budget, so a rule that recurses on ``y + 1`` stops with a clear error (built by
+:mod:`cpf_rules.evaluation_limits`, which also sums the nesting of formulas).
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from .citations import cite
 from .diagnostics import Diagnostic, Severity, Span
 from .evaluate_expressions import ExpressionHandlers
 from .evaluation_errors import MISSING, EvaluationError, Undefined, error, outside_calendar
+from .evaluation_limits import (
+    NestingMeter,
+    budget_spent,
+    calls_too_deep,
+    depends_on_itself,
+    nested_too_deep,
+    stack_exhausted,
+)
 from .facts import Facts
 from .limits import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT
 from .model import RuleSet, constant_value
@@ -42,41 +51,6 @@ __all__ = [
     "period_date",
     "period_text",
 ]
-
-
-class NestingMeter:
-    """The formula heights (:meth:`RuleSet.formula_height`) of the active rule calls and
-    of one more rule, summed: what MAX_NESTING bounds (every evaluator and the batch
-    kernel count it so).
-
-    The sums of the stack's prefixes are kept from one call to the next, so a recursion
-    600 calls deep adds one height a call instead of summing the whole stack again (that
-    was quadratic in the depth). A prefix stays valid while its calls are still on the
-    stack: every evaluator pushes a key tuple built for that call, so the same object at
-    a position is the same call, and every position below it is unchanged (a stack). The
-    meter keeps the keys it summed, so a popped key's memory is never reused for a new one.
-    """
-
-    __slots__ = ("_height", "_keys", "_sums")
-
-    def __init__(self, model: RuleSet) -> None:
-        self._height = model.formula_height
-        self._keys: list[tuple[str, Any]] = []
-        self._sums: list[int] = []
-
-    def with_rule(self, active: list[tuple[str, Any]], name: str) -> int:
-        """The heights of the calls in ``active`` and of rule ``name``, summed."""
-        keys, sums = self._keys, self._sums
-        valid = min(len(keys), len(active))
-        while valid and keys[valid - 1] is not active[valid - 1]:
-            valid -= 1
-        del keys[valid:], sums[valid:]
-        total = sums[-1] if sums else 0
-        for key in active[valid:]:
-            total += self._height(key[0])
-            keys.append(key)
-            sums.append(total)
-        return total + self._height(name)
 
 
 class Evaluation(ExpressionHandlers):
@@ -153,12 +127,8 @@ class Evaluation(ExpressionHandlers):
             # before MAX_DEPTH rule calls: the same verdict, never a RecursionError.
             # (MAX_NESTING makes this a last resort: no rule set is known to reach it.)
             self.active.clear()
-            raise error(
-                "CPF-R003",
-                f"{name}({period_text(period)}) nests too deep to be evaluated (rule calls and formulas together)",
-                self.symbols.rules[name].span if name in self.symbols.rules else None,
-                hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
-            ) from None
+            span = self.symbols.rules[name].span if name in self.symbols.rules else None
+            raise stack_exhausted(name, period, span) from None
         return value, self.frames[0].children[-1]
 
     # ---- trace helpers -----------------------------------------------------------------
@@ -186,19 +156,7 @@ class Evaluation(ExpressionHandlers):
     def _budget_spent(self, span: Span) -> EvaluationError:
         """CPF-R007, once a step past the limit was taken (the compiled closures count
         their steps inline and call this)."""
-        if self._step_limit < MAX_STEPS:
-            return error(
-                "CPF-R007",
-                f"evaluation stopped: its budget of {self.step_budget:,} steps is spent",
-                span,
-                hint="ask fewer questions per holder, or allow a larger step budget",
-            )
-        return error(
-            "CPF-R007",
-            f"evaluation stopped after {MAX_STEPS:,} steps",
-            span,
-            hint="a rule probably recurses without reaching its base case",
-        )
+        return budget_spent(span, self.step_budget if self._step_limit < MAX_STEPS else None)
 
     # ---- rules -------------------------------------------------------------------------
     def call_rule(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> Any:
@@ -208,21 +166,11 @@ class Evaluation(ExpressionHandlers):
             self._emit(cached[1])
             return cached[0]
         if key in self.active:
-            raise error(
-                "CPF-R004",
-                f"{rule.name}({period_text(period)}) depends on itself",
-                call_span,
-                hint="a rule may use itself only for an earlier period",
-            )
+            raise depends_on_itself(rule.name, period, call_span)
         if len(self.active) >= MAX_DEPTH:
-            raise error(
-                "CPF-R003",
-                f"rules nest deeper than {MAX_DEPTH} calls at {rule.name}({period_text(period)})",
-                call_span,
-                hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
-            )
+            raise calls_too_deep(rule.name, period, call_span)
         if len(self.active) >= NESTING_WATCH and self.nesting_with(rule.name) > MAX_NESTING:
-            raise self._nested_too_deep(rule, period, call_span)
+            raise nested_too_deep(rule.name, period, call_span)
         self.reached.add(f"rule:{rule.name}")
         self.active.append(key)
         self.frames.append(Frame())
@@ -260,15 +208,6 @@ class Evaluation(ExpressionHandlers):
         if self._nesting is None:
             self._nesting = NestingMeter(self.model)
         return self._nesting.with_rule(self.active, name)
-
-    def _nested_too_deep(self, rule: ast.RuleDecl, period: Any, call_span: Span) -> EvaluationError:
-        """CPF-R003 for formulas nested deeper than :data:`MAX_NESTING` along the calls."""
-        return error(
-            "CPF-R003",
-            f"rules and their formulas nest deeper than {MAX_NESTING:,} levels at {rule.name}({period_text(period)})",
-            call_span,
-            hint="a recursion on periods must reach a base case (e.g. a year before the account existed)",
-        )
 
     def _rule_value(
         self, rule: ast.RuleDecl, env: dict[str, Any], on: datetime.date

@@ -29,9 +29,11 @@ interpreter; an aggregate's condition and body once per item of each holder's li
 earlier question counted again, with what it cost, in the first question that reuses
 it (the scalar engine answers each question from scratch in ``cpf batch``).
 
-The kernel is the evaluator: the entry point, rules and their exceptions, and one
-handler per expression construct, which decides what to evaluate and caches it. The
-rest is done by plain functions it calls: :mod:`~cpf_rules.batch.columns` reads inputs
+The kernel is the evaluator: the entry point, rules, and one handler per expression
+construct, which decides what to evaluate and caches it; the handlers of the constructs
+where a condition chooses (a rule's exceptions, ``and``/``or``, ``otherwise``, ``if``)
+are inherited from :class:`~cpf_rules.batch.branches.BranchHandlers`. The rest is done
+by plain functions it calls: :mod:`~cpf_rules.batch.columns` reads inputs
 and parameters into columns, :mod:`~cpf_rules.batch.operators` combines evaluated
 operands (comparisons, arithmetic, ``and``/``or``, built-ins),
 :mod:`~cpf_rules.batch.aggregates` holds list items and reduces them per holder, and
@@ -47,20 +49,21 @@ from typing import Any
 import numpy as np
 
 from .. import ast
-from ..evaluate import NestingMeter
+from ..evaluation_limits import NestingMeter
 from ..limits import MAX_DEPTH, MAX_NESTING, MAX_STEPS, NESTING_WATCH, RECURSION_LIMIT
 from ..model import RuleSet
 from ..periods import period_date
 from . import vectors as vx
 from .aggregates import ItemRef, Items, aggregate, align, empty, item_field, lift
+from .branches import BranchHandlers
 from .columns import parameter_by_row, parameter_on, read_input
 from .errors import Unvectorisable
-from .operators import binary, blank, builtin, choose, connective, year_edge
+from .operators import binary, blank, builtin, year_edge
 from .population import ListColumn, Population
 from .vectors import Num, Vec, union
 
 
-class BatchEvaluation:
+class BatchEvaluation(BranchHandlers):
     """Answers questions for every holder of one population (a chunk of the input)."""
 
     def __init__(self, model: RuleSet, population: Population, as_of: datetime.date) -> None:
@@ -174,37 +177,6 @@ class BatchEvaluation:
         if self._nesting is None:
             self._nesting = NestingMeter(self.model)
         return self._nesting.with_rule(self.active, name)
-
-    def _rule_value(self, rule: ast.RuleDecl, env: dict[str, Any]) -> Vec:
-        taken: list[tuple[Any, Vec]] = []
-        fallback: Any = False
-        for exception in rule.exceptions:
-            condition = self.eval(exception.condition, env)
-            fallback = union(fallback, condition.fallback, condition.undefined, condition.missing)
-            holds = condition.data
-            if not vx.is_array(holds):
-                if holds:
-                    taken.append((True, self.eval(exception.body, env)))
-                continue
-            holds = holds & ~condition.missing if vx.is_array(condition.missing) else holds
-            if not holds.any():
-                continue
-            taken.append((holds, self.eval(exception.body, env)))
-        if len(taken) <= 1:  # one exception at most: no conflict, no count to take
-            none_applies: Any = not taken or (vx.is_array(taken[0][0]) and not taken[0][0].all())
-        else:
-            applying = sum(holds.astype(np.int64) if vx.is_array(holds) else 1 for holds, _ in taken)
-            conflict = applying > 1
-            fallback = union(fallback, conflict if vx.any_rows(conflict) else False)
-            none_applies = applying == 0
-        if (vx.is_array(none_applies) and not none_applies.any()) or none_applies is False:
-            result: Vec | None = None
-        else:
-            result = self.eval(rule.body, env)
-        for holds, value in reversed(taken):
-            result = value if result is None else choose(holds, value, result)
-        assert result is not None
-        return Vec(result.data, result.missing, result.undefined, union(result.fallback, fallback), result.level)
 
     def _parameter(self, parameter: ast.ParameterDecl, on: Any) -> Vec:
         if vx.is_array(on):
@@ -349,53 +321,6 @@ class BatchEvaluation:
         missing = union(left.missing, right.missing)
         undefined = union(left.undefined, right.undefined)
         return Vec(data, missing, undefined, union(left.fallback, right.fallback, bad), left.level)
-
-    def _logical(self, op: str, left: Vec, right_expr: ast.Expr, env: dict[str, Any]) -> Vec:
-        short = op == "or"  # `or` stops on true, `and` on false
-        a = left.data
-        if not vx.is_array(a) and left.missing is False and left.undefined is False and bool(a) is short:
-            return Vec(short, False, False, left.fallback, left.level)
-        right = self.eval(right_expr, env)
-        return connective(short, *align(self.owner, left, right))
-
-    def _e_Otherwise(self, expr: ast.Otherwise, env: dict[str, Any]) -> Vec:
-        left = self.eval(expr.left, env)
-        catch = union(left.missing, left.undefined)
-        if catch is False or (vx.is_array(catch) and not catch.any()):
-            return Vec(left.data, False, False, left.fallback, left.level)
-        right = self.eval(expr.right, env)
-        left, right = align(self.owner, left, right)
-        if catch is True or (vx.is_array(catch) and catch.all()):
-            return Vec(right.data, right.missing, right.undefined, union(left.fallback, right.fallback), right.level)
-        if not vx.is_array(catch):
-            catch = np.full(self._size(left.level), bool(catch))
-        chosen = choose(catch, right, Vec(left.data, False, False, False, left.level))
-        return Vec(chosen.data, chosen.missing, chosen.undefined, union(left.fallback, chosen.fallback), chosen.level)
-
-    def _e_If(self, expr: ast.If, env: dict[str, Any]) -> Vec:
-        condition = self.eval(expr.condition, env)
-        holds = condition.data
-        guard = union(condition.fallback, condition.missing)  # a missing condition: the scalar engine decides
-        if vx.is_array(holds):
-            if holds.all():
-                holds = True
-            elif not holds.any():
-                holds = False
-        if not vx.is_array(holds):
-            arm, condition = align(self.owner, self.eval(expr.then if holds else expr.orelse, env), condition)
-            guard = union(condition.fallback, condition.missing)
-            undefined = union(condition.undefined, arm.undefined)
-            return Vec(arm.data, arm.missing, undefined, union(guard, arm.fallback), arm.level)
-        then, orelse, condition = align(self.owner, self.eval(expr.then, env), self.eval(expr.orelse, env), condition)
-        guard = union(condition.fallback, condition.missing)
-        chosen = choose(condition.data, then, orelse)
-        return Vec(
-            chosen.data,
-            chosen.missing,
-            union(condition.undefined, chosen.undefined),
-            union(guard, chosen.fallback),
-            chosen.level,
-        )
 
     def _e_Let(self, expr: ast.Let, env: dict[str, Any]) -> Vec:
         value = self.eval(expr.value, env)
