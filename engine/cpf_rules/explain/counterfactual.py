@@ -36,7 +36,7 @@ from ..facts import Facts
 from ..model import RuleSet
 from ..trace import Answer, CitedVersion
 from ..types import Type
-from .probe import _Fact, _facts_read, _Probe, with_fact
+from .probe import Fact, Probe, facts_read, with_fact
 from .trace_paths import Signature, describe_change, find_step, parents, signature
 
 __all__ = [
@@ -120,7 +120,7 @@ def _shortest_between(inside: Fraction, outside: Fraction, precision: Fraction) 
 
 
 class _Search:
-    def __init__(self, probe: _Probe, base: Answer) -> None:
+    def __init__(self, probe: Probe, base: Answer) -> None:
         assert base.trace is not None
         self.probe = probe
         self.base = base
@@ -138,7 +138,7 @@ class _Search:
 
     def _numeric(
         self,
-        fact: _Fact,
+        fact: Fact,
         to_value: Callable[[Fraction], Any],
         origin: Fraction,
         unit: Fraction,
@@ -165,7 +165,7 @@ class _Search:
 
     def _bracket(
         self,
-        fact: _Fact,
+        fact: Fact,
         to_value: Callable[[Fraction], Any],
         start: Fraction,
         direction: int,
@@ -218,7 +218,7 @@ class _Search:
             step *= 2
         return None
 
-    def candidates(self, fact: _Fact) -> Iterator[tuple[Any, Answer]]:
+    def candidates(self, fact: Fact) -> Iterator[tuple[Any, Answer]]:
         kind = fact.type.kind
         value = fact.value
         if kind in ("boolean", "enum"):  # every other value; every value of an absent fact
@@ -243,21 +243,21 @@ class _Search:
 
             yield from self._numeric(fact, to_date, Fraction(value.toordinal()), Fraction(1), None, None)
 
-    def _values(self, fact: _Fact) -> list[Any]:
+    def _values(self, fact: Fact) -> list[Any]:
         """Every value of a boolean or enum fact."""
         if fact.type.kind == "boolean":
             return [True, False]
         assert fact.type.name is not None
         return [case.name for case in self.probe.rules.symbols.enums[fact.type.name].cases]
 
-    def _changing(self, fact: _Fact, values: list[Any]) -> Iterator[tuple[Any, Answer]]:
+    def _changing(self, fact: Fact, values: list[Any]) -> Iterator[tuple[Any, Answer]]:
         """Each of ``values`` that changes the answer, with that answer."""
         for candidate in values:
             answer = self.probe.run(fact, candidate)
             if answer is not None and answer.value != self.base.value:
                 yield candidate, answer
 
-    def explain(self, fact: _Fact, new: Any, answer: Answer) -> Counterfactual:
+    def explain(self, fact: Fact, new: Any, answer: Answer) -> Counterfactual:
         assert answer.trace is not None and self.base.trace is not None
         outcomes, _ = signature(answer.trace)
         # The step that makes the difference: among the steps both evaluations took and whose
@@ -325,11 +325,11 @@ def search_counterfactuals(
     """Search, for each fact the answer read (in trace order), the nearest changes."""
     if answer.trace is None or answer.error is not None:
         return SearchOutcome((), 0, ())
-    probe = _Probe(rules, facts, answer.question, as_of, max_evaluations)
+    probe = Probe(rules, facts, answer.question, as_of, max_evaluations)
     search = _Search(probe, answer)
     found: list[Counterfactual] = []
     unexplored: list[str] = []
-    for fact in _facts_read(answer.trace, rules):
+    for fact in facts_read(answer.trace, rules):
         name = f"{fact.name}({fact.period})" if fact.period else fact.name
         if probe.used >= probe.budget:
             unexplored.append(name)

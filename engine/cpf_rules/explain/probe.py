@@ -1,10 +1,10 @@
 """The counterfactual search's probe: the facts a trace read, and the rules evaluated
 again with one of them changed.
 
-:func:`_facts_read` lists, once each and in trace order, the facts an answer's trace
+:func:`facts_read` lists, once each and in trace order, the facts an answer's trace
 read (a year's input or a holder's), with where the facts document holds them and the
 range the facts schema allows (a declared range; at least 0 for hours and money).
-:func:`with_fact` copies the facts with one of them changed, and :class:`_Probe` asks
+:func:`with_fact` copies the facts with one of them changed, and :class:`Probe` asks
 the question again on that copy through the public API (compiled, exact fractions),
 memoising each answer and counting evaluations against the search's budget. The search
 itself (:mod:`cpf_rules.explain.counterfactual`) decides which values to try.
@@ -27,7 +27,7 @@ from ..types import Type
 
 
 @dataclass(frozen=True, slots=True)
-class _Fact:
+class Fact:
     name: str
     period: str | None
     label: str | None
@@ -39,8 +39,8 @@ class _Fact:
     high: Fraction | None = None
 
 
-def _facts_read(trace: TraceNode, rules: RuleSet) -> list[_Fact]:
-    found: dict[tuple[str, str | None], _Fact] = {}
+def facts_read(trace: TraceNode, rules: RuleSet) -> list[Fact]:
+    found: dict[tuple[str, str | None], Fact] = {}
     seen: set[int] = set()
 
     def walk(node: TraceNode) -> None:
@@ -55,7 +55,7 @@ def _facts_read(trace: TraceNode, rules: RuleSet) -> list[_Fact]:
                 low, high = declared_range(decl.bounds)
                 if not node.type.unit.dimensionless:  # hours and money: at least 0 (facts_schema)
                     low = max(low, Fraction(0)) if low is not None else Fraction(0)
-                found[(node.name, node.period)] = _Fact(
+                found[(node.name, node.period)] = Fact(
                     node.name, node.period, node.label, path, node.type, node.value, section, low, high
                 )
         for child in node.children:
@@ -65,7 +65,7 @@ def _facts_read(trace: TraceNode, rules: RuleSet) -> list[_Fact]:
     return list(found.values())
 
 
-def with_fact(facts: Facts, fact: _Fact, value: Any) -> Facts:
+def with_fact(facts: Facts, fact: Fact, value: Any) -> Facts:
     """A copy of ``facts`` where ``fact`` takes ``value`` (the original is untouched)."""
     if fact.section is None:
         assert fact.period is not None
@@ -79,7 +79,7 @@ def with_fact(facts: Facts, fact: _Fact, value: Any) -> Facts:
 
 
 @dataclass
-class _Probe:
+class Probe:
     """Evaluates one question with one fact changed; counts evaluations."""
 
     rules: RuleSet
@@ -90,7 +90,7 @@ class _Probe:
     used: int = 0
     memo: dict[tuple[str, str | None, Any], Answer | None] = dataclasses.field(default_factory=dict)
 
-    def run(self, fact: _Fact, value: Any) -> Answer | None:
+    def run(self, fact: Fact, value: Any) -> Answer | None:
         """The answer with ``fact`` = ``value`` (None: an error, or the budget is spent)."""
         key = (fact.name, fact.period, value)
         if key in self.memo:
