@@ -5,7 +5,9 @@ files, batch outputs). The text is written to a temporary file in the same direc
 flushed and synced, then moved over the target with :func:`os.replace` (atomic on POSIX
 and Windows within one file system). An interrupted run (an exception, Ctrl-C, a
 killed process) leaves the previous file untouched and no half-written result; the
-temporary file is removed on error.
+temporary file is removed on error. A target that is not a file but a stream (a device
+such as ``/dev/null``, a FIFO, ``/dev/stdout`` leading to a pipe or a terminal) is
+written directly: replacing it by a regular file would destroy it (``/dev/null`` as root).
 
 >>> import tempfile, pathlib
 >>> target = pathlib.Path(tempfile.mkdtemp()) / "report.html"
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,10 +35,15 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str |
 
     ``mode`` is ``"w"`` (text) or ``"wb"`` (bytes). The new file keeps the permissions
     of the file it replaces (or gets the usual 0o666 minus umask). A symbolic link is
-    followed: the file it points to is replaced and the link stays a link.
+    followed: the file it points to is replaced and the link stays a link. A device, a
+    FIFO or a socket is opened and written as it is (see the module's docstring).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_writer writes whole files: mode 'w' or 'wb', not {mode!r}")
+    if _is_stream(path):
+        with open(path, mode, encoding=None if "b" in mode else encoding) as stream:
+            yield stream
+        return
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -50,6 +58,16 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str |
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _is_stream(path: str | os.PathLike[str]) -> bool:
+    """``path`` names a device, a FIFO or a socket (``/dev/null``; ``/dev/stdout``, whose
+    link leads to a pipe or a terminal that has no path of its own)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _permissions(target: Path) -> int:

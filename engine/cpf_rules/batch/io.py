@@ -204,6 +204,7 @@ def row_documents(batch: Any) -> list[Any]:
     read (one bad value must not stop the other holders)."""
     import pyarrow as pa
 
+    batch = _single_floats_as_double(batch)
     try:
         return list(batch.to_pylist())
     except (ValueError, OverflowError, UnicodeDecodeError, pa.ArrowException):
@@ -217,6 +218,31 @@ def row_documents(batch: Any) -> list[Any]:
     return rows
 
 
+def _single_floats_as_double(batch: Any) -> Any:
+    """``batch`` with its float16/float32 values as the float64 of their shortest decimal
+    text (a float32 0.1 is 0.1, not 0.10000000149011612), so that :func:`plain` reads
+    every float column by its shortest text, as the README says."""
+    import pyarrow as pa
+
+    def widened(type_: Any, via_text: bool) -> Any:
+        if pa.types.is_float16(type_) or pa.types.is_float32(type_):
+            return pa.string() if via_text else pa.float64()
+        if pa.types.is_struct(type_):
+            return pa.struct([f.with_type(widened(f.type, via_text)) for f in type_])
+        if pa.types.is_list(type_):
+            return pa.list_(type_.value_field.with_type(widened(type_.value_type, via_text)))
+        if pa.types.is_large_list(type_):
+            return pa.large_list(type_.value_field.with_type(widened(type_.value_type, via_text)))
+        return type_
+
+    schema = batch.schema
+    text = pa.schema([f.with_type(widened(f.type, True)) for f in schema])
+    if text == schema:
+        return batch
+    double = pa.schema([f.with_type(widened(f.type, False)) for f in schema])
+    return batch.cast(text).cast(double)  # float32 → its shortest text → the float64 of that text
+
+
 def plain(value: Any) -> Any:
     """A Parquet value as a facts document value: nulls dropped, dates ISO, floats by their shortest text."""
     if isinstance(value, Unreadable):
@@ -227,7 +253,11 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, float):
         return Decimal(repr(value))  # 0.1 → Decimal("0.1"); decimal128 columns are exact already
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent == 0:
+        return int(value)  # a decimal of scale 0 is a whole number, as JSON's 2019 is
     if isinstance(value, datetime.datetime):
+        if value.time() != datetime.time(0):  # midnight in the column's own time zone is a date
+            return value.isoformat()  # a time of day: not a date (CPF-F106, as cpf evaluate says)
         return value.date().isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()

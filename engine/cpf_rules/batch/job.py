@@ -13,10 +13,13 @@ bytes as a single-process run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import functools
+import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -44,6 +47,9 @@ class Settings:
     columnar: bool = True
     """Read a chunk by columns (:mod:`~cpf_rules.batch.columnar`); False: row by row
     (``--row-path``; the same output, slower)."""
+    rules_fingerprint: str | None = None
+    """The fingerprint of the rules the driver checked the questions with: a worker that
+    loads other rules (a remote Dask worker with another rule base) refuses the chunk."""
 
 
 @functools.cache
@@ -67,6 +73,18 @@ def process_chunk(rows: Sequence[RawRow] | ArrowChunk, settings: Settings) -> tu
 
     retain_freed_memory()  # once per process: freed columns reused by the next chunk (memory.py)
     model = _rules(settings.rules_dir, settings.legal_refs_dir)
+    if settings.rules_fingerprint is not None and model.fingerprint != settings.rules_fingerprint:
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-B006",
+                    Severity.ERROR,
+                    f"a Dask worker read other rules ({model.fingerprint}) than this run ({settings.rules_fingerprint})",
+                    hint="give the workers the same rules and cpf-rules version (or --rules/--legal-refs paths "
+                    "that hold the same files on every worker); nothing was written",
+                )
+            ]
+        )
     questions = [parse_question(q, model) for q in settings.questions]
     if isinstance(rows, ArrowChunk):
         read = read_arrow_chunk(model, rows, settings.source, settings.columnar)
@@ -130,8 +148,8 @@ def run_batch(
     progress: bool = False,
 ) -> Tally:
     """Answer every holder of ``input_path`` into ``output_path``; ``dask`` "" = a local cluster."""
-    _check_settings(settings)
-    settings = dataclasses.replace(settings, source=str(input_path))
+    questions, fingerprint = _check_settings(settings)
+    settings = dataclasses.replace(settings, source=str(input_path), questions=questions, rules_fingerprint=fingerprint)
     chunks = read_chunks(input_path, chunk_size)
     tally = Tally()
     bar = _progress_bar(progress)
@@ -147,19 +165,24 @@ def run_batch(
     return tally
 
 
-def _check_settings(settings: Settings) -> None:
-    """Bad rules or questions stop the run before any input is read (diagnostics, exit 1)."""
+def _check_settings(settings: Settings) -> tuple[tuple[str, ...], str]:
+    """Bad rules or questions stop the run before any input is read (diagnostics, exit 1).
+
+    The questions as the answers name them (``credit( 2019 )`` is ``credit(2019)``), each
+    once, in order, and the rules' fingerprint."""
     from ..questions import parse_question
 
     model = _rules(settings.rules_dir, settings.legal_refs_dir)
     problems: list[Diagnostic] = []
+    canonical: dict[str, None] = {}
     for text in settings.questions:
         try:
-            parse_question(text, model)
+            canonical[parse_question(text, model).text] = None
         except CpfError as error:
             problems.extend(error.diagnostics)
     if problems:
         raise CpfError(problems)
+    return tuple(canonical), str(model.fingerprint)
 
 
 def _local(
@@ -187,11 +210,26 @@ def _on_dask(
         ) from None
     cluster = None
     if address:
-        client = Client(address)  # type: ignore[no-untyped-call]
+        try:
+            client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, TypeError, MemoryError) as error:  # unreachable, not a scheduler, bad address
+            raise CpfError(
+                [
+                    Diagnostic(
+                        "CPF-B006",
+                        Severity.ERROR,
+                        f"cannot use the Dask scheduler at {address}: {error}",
+                        expected="a running scheduler address such as tcp://host:8786",
+                        found=address,
+                        hint="start it (`dask scheduler`) or check the address; nothing was written",
+                    )
+                ]
+            ) from None
     else:
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        )
+        with _sigint_deferred():  # Ctrl-C while the cluster starts: closed below, not half-built at exit
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            )
         client = Client(cluster)  # type: ignore[no-untyped-call]
     try:
         in_flight: deque[Any] = deque()
@@ -206,6 +244,19 @@ def _on_dask(
         client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """SIGINT held back (delivered on exit) in the main thread and the threads it starts."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _progress_bar(wanted: bool) -> Any:
