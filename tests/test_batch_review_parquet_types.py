@@ -102,3 +102,55 @@ def test_a_bad_dask_address_is_a_coded_error(tmp_path: Path, capsys: pytest.Capt
     assert main(["batch", str(source), str(tmp_path / "out.jsonl"), "-q", "credit(2019)", "--dask", "no-port"]) == 1
     assert "CPF-B006" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["holders.jsonl"]
+
+
+@pytest.mark.parametrize("name", ["answers.csv", "answers.json", "answers.xlsx"])
+def test_an_output_of_another_format_is_refused_before_reading(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # answers.csv was written as JSONL without a word
+    source = tmp_path / "holders.jsonl"
+    source.write_text('{"years": [{"year": 2019, "worked_hours": 1607}]}\n', encoding="utf-8")
+    assert main(["batch", str(source), str(tmp_path / name), "-q", "credit(2019)"]) == 1
+    err = capsys.readouterr().err
+    assert "CPF-B005" in err and "name the output .jsonl (or .ndjson) or .parquet" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holders.jsonl"]
+
+
+def test_an_input_of_another_format_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "holders.csv"
+    source.write_text("year,worked_hours\n2019,1607\n", encoding="utf-8")
+    assert main(["batch", str(source), str(tmp_path / "answers.jsonl"), "-q", "credit(2019)"]) == 1
+    err = capsys.readouterr().err
+    assert "CPF-B004" in err and "name the input .jsonl (or .ndjson) or .parquet" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holders.csv"]
+
+
+def test_ndjson_and_no_suffix_are_jsonl(tmp_path: Path) -> None:
+    # R6323-1 I: a full-time year 2019 is credited 500 €
+    source = tmp_path / "holders.ndjson"
+    source.write_text('{"years": [{"year": 2019, "worked_hours": 1607}]}\n', encoding="utf-8")
+    assert main(["batch", str(source), str(tmp_path / "answers"), "-q", "credit(2019)"]) == 0
+    row = json.loads((tmp_path / "answers").read_text(encoding="utf-8"))
+    assert row["answers"]["credit(2019)"]["value"] == "500.00"
+
+
+def test_jsonl_is_read_from_a_pipe(tmp_path: Path) -> None:
+    # `zcat holders.jsonl.gz | cpf batch /dev/stdin …` was "input file not found" (a pipe is no regular file)
+    fifo = tmp_path / "holders"
+    os.mkfifo(fifo)
+    writer = threading.Thread(
+        target=lambda: fifo.write_text('{"years": [{"year": 2019, "worked_hours": 1607}]}\n', encoding="utf-8"),
+        daemon=True,
+    )
+    writer.start()
+    assert main(["batch", str(fifo), str(tmp_path / "answers.jsonl"), "-q", "credit(2019)"]) == 0
+    writer.join(timeout=30)
+    row = json.loads((tmp_path / "answers.jsonl").read_text(encoding="utf-8"))
+    assert row["answers"]["credit(2019)"]["value"] == "500.00"  # R6323-1 I: a full-time year
+
+
+def test_a_directory_as_input_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", str(tmp_path), str(tmp_path / "answers.jsonl"), "-q", "credit(2019)"]) == 1
+    err = capsys.readouterr().err
+    assert "CPF-B002" in err and "found: a directory" in err

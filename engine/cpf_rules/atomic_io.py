@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_writer", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_writer", "is_stream", "write_bytes_atomic", "write_text_atomic"]
 
 
 @contextlib.contextmanager
@@ -40,7 +40,7 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str |
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_writer writes whole files: mode 'w' or 'wb', not {mode!r}")
-    if _is_stream(path):
+    if is_stream(path):
         with open(path, mode, encoding=None if "b" in mode else encoding) as stream:
             yield stream
         return
@@ -60,7 +60,7 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str |
         raise
 
 
-def _is_stream(path: str | os.PathLike[str]) -> bool:
+def is_stream(path: str | os.PathLike[str]) -> bool:
     """``path`` names a device, a FIFO or a socket (``/dev/null``; ``/dev/stdout``, whose
     link leads to a pipe or a terminal that has no path of its own)."""
     try:

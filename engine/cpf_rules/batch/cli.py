@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..atomic_io import is_stream
 from ..diagnostics import CpfError, Diagnostic, Severity
 
 
@@ -47,8 +48,19 @@ def add_parser(commands: Any, date: Callable[[str], datetime.date]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.input.is_file():
-        raise CpfError([Diagnostic("CPF-B002", Severity.ERROR, f"input file not found: {args.input}")])
+    if not args.input.is_file() and not is_stream(args.input):  # a pipe (/dev/stdin, a FIFO) is read as JSONL
+        found = "a directory" if args.input.is_dir() else "nothing at that path"
+        raise CpfError(
+            [
+                Diagnostic(
+                    "CPF-B002",
+                    Severity.ERROR,
+                    f"input file not found: {args.input}",
+                    expected="a .jsonl or .parquet file, or /dev/stdin for JSONL",
+                    found=found,
+                )
+            ]
+        )
     if args.chunk_size < 1:
         raise CpfError([Diagnostic("CPF-B003", Severity.ERROR, "--chunk-size must be at least 1")])
     try:

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ..atomic_io import atomic_writer
+from ..atomic_io import atomic_writer, is_stream
 from ..diagnostics import CpfError, Diagnostic, Severity, Span
 from ..limits import MAX_FACTS_BYTES
 
@@ -55,11 +55,30 @@ class ArrowChunk:
         return int(self.batch.num_rows)
 
 
-def input_format(path: Path) -> str:
+_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def file_format(path: Path) -> str | None:
+    """ "parquet" or "jsonl" by ``path``'s suffix; a path without a suffix or a stream
+    (``/dev/stdin``, a FIFO) is JSONL unless named ``.parquet``; None for any other
+    suffix (``answers.csv``: never read or written as JSONL behind the user's back)."""
     suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    return "jsonl"
+    known = _FORMATS.get(suffix)
+    if known is None and (not suffix or is_stream(path)):
+        return "jsonl"
+    return known
+
+
+def _unknown_format(path: Path, role: str) -> str:
+    return f"{path.suffix!r} is not a format of cpf batch: name the {role} .jsonl (or .ndjson) or .parquet"
+
+
+def input_format(path: Path) -> str:
+    """The input's format; CPF-B004 for a suffix cpf batch does not read."""
+    known = file_format(path)
+    if known is None:
+        raise CpfError([_unreadable(path, _unknown_format(path, "input"))])
+    return known
 
 
 @dataclass(frozen=True)
@@ -309,7 +328,7 @@ class AtomicWriter:
 
     def __init__(self, path: Path, questions: list[str]) -> None:
         self.path = path
-        self.format = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "jsonl"
+        self.format = file_format(path) or "jsonl"  # another suffix is refused on entering
         self.questions = questions
         self._stack = contextlib.ExitStack()
         self._handle: IO[bytes] | None = None
@@ -318,6 +337,8 @@ class AtomicWriter:
     def __enter__(self) -> AtomicWriter:
         if self.path.is_dir():  # refused before any input is read
             raise CpfError([_unwritable(self.path, "it is a directory")])
+        if file_format(self.path) is None:
+            raise CpfError([_unwritable(self.path, _unknown_format(self.path, "output"))])
         try:
             self._handle = self._stack.enter_context(atomic_writer(self.path, "wb", None))
         except OSError as error:
