@@ -154,3 +154,17 @@ def test_a_directory_as_input_says_so(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["batch", str(tmp_path), str(tmp_path / "answers.jsonl"), "-q", "credit(2019)"]) == 1
     err = capsys.readouterr().err
     assert "CPF-B002" in err and "found: a directory" in err
+
+
+def test_a_refused_row_keeps_every_problem_in_parquet(tmp_path: Path) -> None:
+    # only the first of a row's problems reached the Parquet output; JSONL kept them all
+    source = tmp_path / "holders.jsonl"
+    line = '{"years": [{"year": 2019, "worked_hours": -1}, {"year": 2020, "worked_hours": 99999}]}\n'
+    source.write_text(line, encoding="utf-8")
+    assert main(["batch", str(source), str(tmp_path / "answers.jsonl"), "-q", "credit(2019)"]) == 0
+    jsonl = json.loads((tmp_path / "answers.jsonl").read_text(encoding="utf-8"))
+    expected = [f"{d['code']}: {d['message']}" for d in jsonl["errors"]["$"]]
+    assert len(expected) == 2
+    assert main(["batch", str(source), str(tmp_path / "answers.parquet"), "-q", "credit(2019)"]) == 0
+    written = pq.read_table(tmp_path / "answers.parquet").to_pylist()
+    assert written[0]["credit(2019) error"].split("\n") == expected

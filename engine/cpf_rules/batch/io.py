@@ -373,15 +373,17 @@ class AtomicWriter:
         return pa.schema(fields)
 
     def _flat(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Parquet output: one text column per question (exact decimal text), one for its error code."""
+        """Parquet output: one text column per question (exact decimal text), one for its error
+        (the evaluation's, or every problem of a refused row, one a line)."""
         flat: dict[str, Any] = {"row": row["row"], "id": None if row.get("id") is None else _utf8_text(str(row["id"]))}
         answers = row.get("answers", {})
         errors = row.get("errors", {})
         for question in self.questions:
             value = answers.get(question, {}).get("value")
             flat[question] = None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-            error = errors.get(question) or (errors.get("$") or [None])[0]
-            flat[f"{question} error"] = None if error is None else _utf8_text(f"{error['code']}: {error['message']}")
+            problems = [errors[question]] if errors.get(question) else errors.get("$", [])  # a refused row: all
+            text = "\n".join(f"{problem['code']}: {problem['message']}" for problem in problems)
+            flat[f"{question} error"] = _utf8_text(text) if text else None
         return flat
 
     def __exit__(
