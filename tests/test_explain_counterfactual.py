@@ -12,6 +12,7 @@ from pathlib import Path
 from cpf_rules import evaluate, load_rules
 from cpf_rules.api import read_facts
 from cpf_rules.explain.counterfactual import _shortest_between, counterfactuals, search_counterfactuals
+from cpf_rules.explain.trace_paths import signature
 from cpf_rules.paths import default_legal_refs_dir, default_rules_dir
 from explain_support import AS_OF, EXAMPLES
 
@@ -179,3 +180,16 @@ def test_forfait_days_are_moved_within_their_declared_range_R6323_1_II_al_4(tmp_
     for change in found.values():
         if change.fact.startswith(("worked_days", "forfait_days")):
             assert 0 <= change.new <= 366, change  # a value the facts schema accepts
+
+
+def test_the_path_of_an_answer_does_not_depend_on_the_evaluator_R6323_1_II() -> None:
+    # The compiled evaluator shares one trace node between the reads of a parameter on a
+    # date (hours_full_rate, read twice in standard_hours_due); the interpreter builds one
+    # per read. The path the counterfactual search compares was missing the second read on
+    # the compiled side (178 steps against 182): only memoised rules are met once.
+    rules = load_rules()
+    facts = {"years": [{"year": 2019, "worked_hours": 700}]}
+    compiled = evaluate(rules, facts, ["credit(2019)"], as_of=AS_OF)
+    interpreted = evaluate(rules, facts, ["credit(2019)"], as_of=AS_OF, compiled=False)
+    assert compiled.answers[0].value == interpreted.answers[0].value == Fraction(1089, 5)  # 500 € × 700/1607 ↑
+    assert signature(compiled.answers[0].trace) == signature(interpreted.answers[0].trace)

@@ -31,9 +31,13 @@ def steps(trace: TraceNode) -> Iterator[tuple[TraceNode, Identity, Identity | No
     stack: list[tuple[TraceNode, str, Identity | None, int]] = [(trace, "", None, 0)]
     while stack:
         node, parent_key, enclosing, rank = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+        # A memoised rule met again is one step (its subtree once). A parameter's step is
+        # one node shared by every read on that date in the compiled evaluator, a node
+        # per read in the interpreter: not deduplicated, as the renderers do not.
+        if node.kind == "rule":
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
         identity: Identity | None = None
         if node.kind == "rule":
             identity = ("rule", node.key)
