@@ -328,7 +328,9 @@ class AtomicWriter:
 
     def __init__(self, path: Path, questions: list[str]) -> None:
         self.path = path
-        self.format = file_format(path) or "jsonl"  # another suffix is refused on entering
+        known = file_format(path)
+        self._suffix_refused = known is None  # refused on entering, before any input is read
+        self.format = known or "jsonl"
         self.questions = questions
         self._stack = contextlib.ExitStack()
         self._handle: IO[bytes] | None = None
@@ -337,7 +339,7 @@ class AtomicWriter:
     def __enter__(self) -> AtomicWriter:
         if self.path.is_dir():  # refused before any input is read
             raise CpfError([_unwritable(self.path, "it is a directory")])
-        if file_format(self.path) is None:
+        if self._suffix_refused:
             raise CpfError([_unwritable(self.path, _unknown_format(self.path, "output"))])
         try:
             self._handle = self._stack.enter_context(atomic_writer(self.path, "wb", None))
